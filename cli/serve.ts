@@ -1,0 +1,63 @@
+// fwsec serve: the reference stack as a separate process, reachable over
+// the fwsec envelope. Binds loopback unless --listen names another address.
+import { ReferenceStack } from '../reference/stack.js';
+import { FileMedium } from '../reference/medium.js';
+import { listenTcp, parseListen, type Listening } from '../reference/server/tcp.js';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../suites/harness/profile.js';
+import { intOption, parse } from './args.js';
+
+export const SERVE_HELP = `usage: fwsec serve --listen tcp://127.0.0.1:PORT [options]
+
+  --listen tcp://HOST:PORT  serve the fwsec envelope (HOST defaults to 127.0.0.1; PORT 0 picks one)
+  --state DIR               keep non-volatile state in DIR (default: memory, lost on exit)
+  --config FILE             reference configuration (JSON, as a profile's "reference" section)
+  --max-frame N             largest frame body accepted (default: the configuration's maxBody)
+  --verbose                 log connections and rejected frames to stderr`;
+
+export async function cmdServe(argv: string[]): Promise<number> {
+  const { values: v } = parse(argv, {
+    listen: { type: 'string', multiple: true },
+    state: { type: 'string' },
+    config: { type: 'string' },
+    'max-frame': { type: 'string' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  if (!v.listen?.length) throw new UsageError('fwsec serve needs --listen tcp://127.0.0.1:PORT');
+  let config: unknown;
+  if (v.config) {
+    try {
+      config = JSON.parse(readFileSync(v.config, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--config ${v.config}: ${(e as Error).message}`);
+    }
+  }
+  const log = v.verbose ? (l: string) => process.stderr.write(`[serve] ${l}\n`) : undefined;
+  let stack: ReferenceStack;
+  try {
+    stack = await ReferenceStack.boot({ config, medium: v.state ? new FileMedium(v.state) : undefined, log, agent: 'fwsec serve (reference)' });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const maxBody = intOption(v['max-frame'], '--max-frame', 64) ?? stack.config.maxBody;
+  const listening: Listening[] = [];
+  for (const l of v.listen) {
+    const { host, port } = parseListen(l);
+    listening.push(await listenTcp(stack, host, port, { maxBody, log }));
+  }
+  for (const l of listening) {
+    console.log(`fwsec serve: listening on ${l.uri} (state: ${stack.medium.description}; services: ${stack.services.join(', ')})`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  for (const l of listening) await l.close();
+  return 0;
+}

@@ -1,0 +1,26 @@
+// The services of the reference stack. Each entry builds a service's request
+// handler from the stack environment at every boot; `failureStatus` is what
+// the service answers if its handler throws (a reference bug, counted in
+// ReferenceStack.internalErrors). Add a service by adding one entry.
+import { PSA } from '../protocol/psa/status.js';
+import type { ServiceResponse, TargetService } from '../protocol/services.js';
+import type { StackEnv } from './stack.js';
+import { storageHandler } from './storage/service.js';
+
+export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
+
+export interface ServiceDef {
+  create(env: StackEnv): Promise<ServiceHandler>;
+  failureStatus: number;
+}
+
+export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
+  its: {
+    create: async (env) => storageHandler('its', await env.its('ns')),
+    failureStatus: PSA.ERROR_GENERIC_ERROR,
+  },
+  ps: {
+    create: async (env) => storageHandler('ps', await env.ps('ns')),
+    failureStatus: PSA.ERROR_GENERIC_ERROR,
+  },
+};

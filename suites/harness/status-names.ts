@@ -1,0 +1,20 @@
+// How each service's status codes are named in wire logs. Add a service's
+// namer here when its protocol module exists.
+import { controlStatusName } from '../../protocol/control.js';
+import { psaStatusName } from '../../protocol/psa/status.js';
+import type { StatusDomain } from './signals.js';
+import type { ServiceKey } from './types.js';
+
+export const PSA_STATUS: StatusDomain = { name: psaStatusName };
+
+const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> = {
+  control: controlStatusName,
+  its: psaStatusName,
+  ps: psaStatusName,
+  crypto: psaStatusName,
+};
+
+export function statusNameFor(service: string, code: number): string {
+  const f = NAMERS[service as ServiceKey];
+  return f ? f(code) : String(code);
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // the suites drive real processes and sockets: keep files parallel, tests in a file sequential
+    fileParallelism: true,
+    pool: 'forks',
+  },
+});
