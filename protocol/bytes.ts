@@ -185,7 +185,9 @@ export class Writer {
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    // room() may replace this.buf: reserve first, then copy into the current buffer
+    const at = this.room(b.length);
+    this.buf.set(b, at);
     return this;
   }
   zeros(n: number): this {
