@@ -3,6 +3,8 @@
 import { ReferenceStack } from '../reference/stack.js';
 import { FileMedium } from '../reference/medium.js';
 import { listenTcp, parseListen, type Listening } from '../reference/server/tcp.js';
+import { listenSwtpm } from '../reference/server/swtpm.js';
+import { listenMssim } from '../reference/server/mssim.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../suites/harness/profile.js';
 import { intOption, parse } from './args.js';
@@ -10,6 +12,10 @@ import { intOption, parse } from './args.js';
 export const SERVE_HELP = `usage: fwsec serve --listen tcp://127.0.0.1:PORT [options]
 
   --listen tcp://HOST:PORT  serve the fwsec envelope (HOST defaults to 127.0.0.1; PORT 0 picks one)
+  --swtpm tcp://HOST:PORT   serve the reference TPM as swtpm 0.7.1 does: raw TPM commands on PORT,
+                            control channel on PORT+1 (tpm2-tools: -T swtpm:host=HOST,port=PORT)
+  --mssim tcp://HOST:PORT   serve the reference TPM as the Microsoft simulator: commands on PORT,
+                            platform signals on PORT+1 (tpm2-tools: -T mssim:host=HOST,port=PORT)
   --state DIR               keep non-volatile state in DIR (default: memory, lost on exit)
   --config FILE             reference configuration (JSON, as a profile's "reference" section)
   --max-frame N             largest frame body accepted (default: the configuration's maxBody)
@@ -18,6 +24,8 @@ export const SERVE_HELP = `usage: fwsec serve --listen tcp://127.0.0.1:PORT [opt
 export async function cmdServe(argv: string[]): Promise<number> {
   const { values: v } = parse(argv, {
     listen: { type: 'string', multiple: true },
+    swtpm: { type: 'string', multiple: true },
+    mssim: { type: 'string', multiple: true },
     state: { type: 'string' },
     config: { type: 'string' },
     'max-frame': { type: 'string' },
@@ -28,7 +36,9 @@ export async function cmdServe(argv: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
-  if (!v.listen?.length) throw new UsageError('fwsec serve needs --listen tcp://127.0.0.1:PORT');
+  if (!v.listen?.length && !v.swtpm?.length && !v.mssim?.length) {
+    throw new UsageError('fwsec serve needs --listen tcp://127.0.0.1:PORT (or --swtpm / --mssim tcp://127.0.0.1:PORT)');
+  }
   let config: unknown;
   if (v.config) {
     try {
@@ -46,9 +56,18 @@ export async function cmdServe(argv: string[]): Promise<number> {
   }
   const maxBody = intOption(v['max-frame'], '--max-frame', 64) ?? stack.config.maxBody;
   const listening: Listening[] = [];
-  for (const l of v.listen) {
+  for (const l of v.listen ?? []) {
     const { host, port } = parseListen(l);
     listening.push(await listenTcp(stack, host, port, { maxBody, log }));
+  }
+  const tpmOpts = { log, maxCommand: (stack.config.tpm2 as { maxCommandSize?: number } | undefined)?.maxCommandSize };
+  for (const l of v.swtpm ?? []) {
+    const { host, port } = parseListen(l);
+    listening.push(await listenSwtpm(stack, host, port, tpmOpts));
+  }
+  for (const l of v.mssim ?? []) {
+    const { host, port } = parseListen(l);
+    listening.push(await listenMssim(stack, host, port, tpmOpts));
   }
   for (const l of listening) {
     console.log(`fwsec serve: listening on ${l.uri} (state: ${stack.medium.description}; services: ${stack.services.join(', ')})`);
