@@ -1,6 +1,8 @@
 // Transport URIs -> transports. Add a scheme by adding one entry.
 import { openInproc } from './inproc.js';
 import { openTcp } from './tcp.js';
+import { openSwtpm } from './swtpm.js';
+import { openMssim } from './mssim.js';
 import { TransportError, type Transport, type TransportEnv, type TransportFactory } from './types.js';
 
 export * from './types.js';
@@ -8,6 +10,8 @@ export * from './types.js';
 const SCHEMES: Record<string, { factory: TransportFactory; example: string }> = {
   inproc: { factory: openInproc, example: 'inproc:' },
   tcp: { factory: openTcp, example: 'tcp://127.0.0.1:4433' },
+  swtpm: { factory: openSwtpm, example: 'swtpm://127.0.0.1:2321' },
+  mssim: { factory: openMssim, example: 'mssim://127.0.0.1:2321' },
 };
 
 export function registerScheme(scheme: string, factory: TransportFactory, example: string): void {

@@ -78,7 +78,7 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined): str
 }
 
 export function builtinProfileNames(): string[] {
-  return ['reference', 'reference-tcp', ...extraBuiltins];
+  return ['reference', 'reference-tcp', 'swtpm', ...extraBuiltins];
 }
 const extraBuiltins: string[] = [];
 /** Lets a later module add a built-in profile file under profiles/ (e.g. swtpm). */
