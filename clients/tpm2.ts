@@ -98,7 +98,7 @@ export const pw = (password: Uint8Array | string = EMPTY, attributes = 0): Auth 
   attributes,
 });
 
-export function withSession(session: ClientSession, auth: Uint8Array = EMPTY, attributes = TPMA_SESSION.continueSession, extra: Partial<Extract<Auth, { kind: 'session' }>> = {}): Auth {
+export function withSession(session: ClientSession, auth: Uint8Array = EMPTY, attributes: number = TPMA_SESSION.continueSession, extra: Partial<Extract<Auth, { kind: 'session' }>> = {}): Auth {
   return { kind: 'session', session, auth, attributes, ...extra };
 }
 

@@ -62,54 +62,52 @@ function resultOf(status: number): number {
   }
 }
 
-/** Serves the data channel of one connection: commands parsed by their commandSize. */
+/**
+ * Serves the data channel of one connection. swtpm reads a command with a
+ * single read(): what one write delivered is one command, whatever its
+ * commandSize says. So: a chunk holding at least the declared size (or more:
+ * a command with a too-small commandSize) is one command; a chunk shorter
+ * than its commandSize waits 200 ms for the rest, then goes to the TPM as it
+ * is (which answers TPM_RC_COMMAND_SIZE), as swtpm does.
+ */
 export function serveTpmData(target: FrameHandler, sock: Socket, o: TpmPortOptions): void {
   const max = o.maxCommand ?? 4096;
   let buf = new Uint8Array(0);
   let chain = Promise.resolve();
-  let busy = false;
-  const pump = async (): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    try {
-      for (;;) {
-        if (buf.length < 10) return;
-        const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-        let cmd: Uint8Array;
-        let framed = false;
-        if (v.getUint32(0) === TPM_SEND_COMMAND) {
-          // mssim framing: u32 8 | u8 locality | u32 length | command
-          const len = v.getUint32(5);
-          if (len > max) {
-            sock.write(new TpmWriter(18).u32(10).bytes(errorResponse(RC.COMMAND_SIZE)).u32(0).finish());
-            buf = new Uint8Array(0);
-            return;
-          }
-          if (buf.length < 9 + len) return;
-          await tpm2(target, Tpm2Op.SET_LOCALITY, new Uint8Array([buf[4]!]));
-          cmd = buf.slice(9, 9 + len);
-          buf = buf.slice(9 + len);
-          framed = true;
-        } else {
-          const size = v.getUint32(2);
-          if (size < 10 || size > max) {
-            // not a command this TPM can take: answer TPM_RC_COMMAND_SIZE and drop what arrived
-            sock.write(errorResponse(RC.COMMAND_SIZE));
-            buf = new Uint8Array(0);
-            return;
-          }
-          if (buf.length < size) return;
-          cmd = buf.slice(0, size);
-          buf = buf.slice(size);
+  let timer: NodeJS.Timeout | undefined;
+  const submit = async (cmd: Uint8Array, framed: boolean): Promise<void> => {
+    const r = await tpm2(target, Tpm2Op.SUBMIT, cmd);
+    const resp = r.status === Tpm2PlatformStatus.OK ? r.body : errorResponse(RC.FAILURE);
+    if (sock.destroyed) return;
+    if (framed) sock.write(new TpmWriter(resp.length + 8).u32(resp.length).bytes(resp).u32(0).finish());
+    else sock.write(resp);
+  };
+  const pump = async (flush: boolean): Promise<void> => {
+    for (;;) {
+      if (buf.length < 10 && !(flush && buf.length > 0)) return;
+      const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      if (buf.length >= 9 && v.getUint32(0) === TPM_SEND_COMMAND) {
+        // mssim framing: u32 8 | u8 locality | u32 length | command
+        const len = v.getUint32(5);
+        if (len > max) {
+          sock.write(new TpmWriter(18).u32(10).bytes(errorResponse(RC.COMMAND_SIZE)).u32(0).finish());
+          buf = new Uint8Array(0);
+          return;
         }
-        const r = await tpm2(target, Tpm2Op.SUBMIT, cmd);
-        const resp = r.status === Tpm2PlatformStatus.OK ? r.body : errorResponse(RC.FAILURE);
-        if (sock.destroyed) return;
-        if (framed) sock.write(new TpmWriter(resp.length + 8).u32(resp.length).bytes(resp).u32(0).finish());
-        else sock.write(resp);
+        if (buf.length < 9 + len) return;
+        await tpm2(target, Tpm2Op.SET_LOCALITY, new Uint8Array([buf[4]!]));
+        const cmd = buf.slice(9, 9 + len);
+        buf = buf.slice(9 + len);
+        await submit(cmd, true);
+        continue;
       }
-    } finally {
-      busy = false;
+      const size = buf.length >= 6 ? v.getUint32(2) : 0;
+      if (buf.length < size && size <= max + 16 && !flush) return;
+      // what arrived is the command (the TPM judges commandSize against it)
+      const cmd = buf;
+      buf = new Uint8Array(0);
+      await submit(cmd.length > max + 16 ? cmd.slice(0, max + 1) : cmd, false);
+      return;
     }
   };
   sock.on('data', (d: Buffer) => {
@@ -117,8 +115,13 @@ export function serveTpmData(target: FrameHandler, sock: Socket, o: TpmPortOptio
     merged.set(buf);
     merged.set(d, buf.length);
     buf = merged;
-    chain = chain.then(pump).catch((e) => o.log?.(`swtpm data: ${(e as Error).message}`));
+    clearTimeout(timer);
+    chain = chain.then(() => pump(false)).catch((e) => o.log?.(`swtpm data: ${(e as Error).message}`));
+    timer = setTimeout(() => {
+      chain = chain.then(() => pump(true)).catch((e) => o.log?.(`swtpm data: ${(e as Error).message}`));
+    }, 200);
   });
+  sock.on('close', () => clearTimeout(timer));
 }
 
 const PAYLOAD: Record<number, number> = {

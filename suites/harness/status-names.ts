@@ -2,6 +2,7 @@
 // namer here when its protocol module exists.
 import { controlStatusName } from '../../protocol/control.js';
 import { psaStatusName } from '../../protocol/psa/status.js';
+import { tpm2PlatformStatusName } from '../../protocol/tpm2/platform.js';
 import type { StatusDomain } from './signals.js';
 import type { ServiceKey } from './types.js';
 
@@ -12,6 +13,7 @@ const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> 
   its: psaStatusName,
   ps: psaStatusName,
   crypto: psaStatusName,
+  tpm2: tpm2PlatformStatusName,
 };
 
 export function statusNameFor(service: string, code: number): string {
