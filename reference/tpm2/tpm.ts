@@ -955,7 +955,7 @@ export class Tpm {
         restartCount: saved.restartCount,
         pcrCounter: saved.pcrCounter,
         contextCounter: saved.contextCounter,
-        savedSessions: kind === 'resume' ? new Map(saved.savedSessions) : new Map(),
+        savedSessions: new Map(saved.savedSessions),
       };
     } else {
       this.reset = { nullProof: rand(64), nullSeed: rand(64), clearCount: 0, restartCount: 0, pcrCounter: 0, contextCounter: 0n, savedSessions: new Map() };

@@ -308,7 +308,7 @@ export default [
     id: 'tpm2.command.password-nonce',
     title: 'a password session with a nonce answers TPM_RC_NONCE',
     spec: P1,
-    clause: '19.8.4 Password Authorizations (TPM_RS_PW)',
+    clause: '19 Authorizations and Acknowledgments (password authorizations)',
     level: 'MUST',
     requirement: 'The nonce of a TPM_RS_PW session shall be the Empty Buffer; a 4-byte nonce is refused with TPM_RC_NONCE + TPM_RC_S + TPM_RC_1 (0x98F).',
     run: async (x) => {
@@ -320,7 +320,7 @@ export default [
     id: 'tpm2.command.password-attributes',
     title: 'a password session with encrypt, decrypt or audit answers TPM_RC_ATTRIBUTES',
     spec: P1,
-    clause: '19.8.4 Password Authorizations (TPM_RS_PW)',
+    clause: '19 Authorizations and Acknowledgments (password authorizations)',
     level: 'MUST',
     requirement: 'A TPM_RS_PW session can only carry continueSession; with decrypt, encrypt or audit set the TPM returns TPM_RC_ATTRIBUTES + TPM_RC_S + TPM_RC_1 (0x982).',
     run: async (x) => {
