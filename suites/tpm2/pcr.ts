@@ -403,6 +403,21 @@ export default [
     },
   }),
   tpmCheck({
+    id: 'tpm2.pcr.update-counter-static',
+    title: 'pcrUpdateCounter increases when a static PCR is extended',
+    spec: P3,
+    clause: READ,
+    level: 'MUST',
+    requirement: 'Extending PCR 12 (a static PCR, never in the TPM_PT_PCR_NO_INCREMENT set of a PC Client TPM) increases the pcrUpdateCounter TPM2_PCR_Read returns.',
+    destructive: true,
+    run: async (x) => {
+      const a = await x.c.pcrRead([sel(ALG.SHA256, 0)]);
+      x.ok(await x.c.pcrExtend(12, [{ hashAlg: ALG.SHA256, digest: digestOf(ALG.SHA256, 9) }]), 'TPM2_PCR_Extend(PCR 12)');
+      const b = await x.c.pcrRead([sel(ALG.SHA256, 0)]);
+      x.t.assert(b.counter! > a.counter!, `pcrUpdateCounter went from ${a.counter} to ${b.counter}`, { expected: `> ${a.counter}`, actual: String(b.counter) });
+    },
+  }),
+  tpmCheck({
     id: 'tpm2.pcr.no-increment-honest',
     title: 'PCRs in TPM_PT_PCR_NO_INCREMENT do not change pcrUpdateCounter',
     spec: P3,
