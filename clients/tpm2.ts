@@ -113,6 +113,8 @@ export interface Resp {
   /** The response session area. */
   sessions: DecodedResponse['sessions'];
   tag: number;
+  /** The command bytes that were sent (for replay checks). */
+  sent: Uint8Array;
 }
 
 export interface CallOpts {
@@ -266,7 +268,7 @@ export class Tpm2Client {
         await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 20));
         continue;
       }
-      const resp: Resp = { rc: d.rc, params: d.parameters, raw, responseAuthOk: [], sessions: d.sessions, tag: d.tag };
+      const resp: Resp = { rc: d.rc, params: d.parameters, raw, responseAuthOk: [], sessions: d.sessions, tag: d.tag, sent: bytes };
       if (o.rHandle && d.rc === RC.SUCCESS) resp.handle = d.handles[0];
       if (d.rc !== RC.SUCCESS) return resp;
       // response sessions: roll nonces, verify HMACs, decrypt the first response parameter

@@ -75,7 +75,7 @@ export function policyCommandCode(alg: number, digest: Uint8Array, code: number)
   return hash(alg, digest, be32(CC.PolicyCommandCode), be32(code));
 }
 
-/** PolicyAuthValue and PolicyPassword both extend TPM_CC_PolicyAuthValue (Part 3, 23.18 and 23.19). */
+/** PolicyAuthValue and PolicyPassword both extend TPM_CC_PolicyAuthValue (Part 3, 23.17 and 23.18). */
 export function policyAuthValue(alg: number, digest: Uint8Array): Uint8Array {
   return hash(alg, digest, be32(CC.PolicyAuthValue));
 }

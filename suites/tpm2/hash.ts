@@ -9,10 +9,10 @@ import { pw } from '../../clients/tpm2.js';
 import { P3, algName, concat, digestOf, rawCmd, tpmCheck, u16, u32, utf8, type Tx } from './common.js';
 
 const HASH = '15.4 TPM2_Hash';
-const START = '17.3 TPM2_HashSequenceStart';
-const UPDATE = '17.4 TPM2_SequenceUpdate';
-const COMPLETE = '17.5 TPM2_SequenceComplete';
-const EVENT = '17.6 TPM2_EventSequenceComplete';
+const START = '17.4 TPM2_HashSequenceStart';
+const UPDATE = '17.5 TPM2_SequenceUpdate';
+const COMPLETE = '17.6 TPM2_SequenceComplete';
+const EVENT = '17.7 TPM2_EventSequenceComplete';
 
 const NODE: Record<number, string> = { [ALG.SHA1]: 'sha1', [ALG.SHA256]: 'sha256', [ALG.SHA384]: 'sha384', [ALG.SHA512]: 'sha512' };
 export function oracle(alg: number, ...parts: Uint8Array[]): Uint8Array {
