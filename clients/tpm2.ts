@@ -381,10 +381,17 @@ export class Tpm2Client {
     return new Map(r.items.map((p) => [p.property, p.value]));
   }
 
+  /**
+   * Handles of one type (TPM_CAP_HANDLES, all pages). Session lists are by
+   * index: loaded sessions come with their own handle (0x02 HMAC or 0x03
+   * policy), saved ones in either form, so both forms are kept for them.
+   */
   async handles(type: number): Promise<number[]> {
-    const r = await this.getCapabilityAll(CAP.HANDLES, (type << 24) >>> 0, (d) => (d.capability === CAP.HANDLES ? d.handles : []), (h) => h + 1, 254);
+    const session = type === HT.LOADED_SESSION || type === HT.SAVED_SESSION;
+    const next = (h: number) => (session ? ((type << 24) | ((h & 0xffffff) + 1)) >>> 0 : h + 1);
+    const r = await this.getCapabilityAll(CAP.HANDLES, (type << 24) >>> 0, (d) => (d.capability === CAP.HANDLES ? d.handles : []), next, 254);
     if (r.rc) throw new TransportError('protocol', `TPM2_GetCapability(HANDLES 0x${type.toString(16)}) answered ${rcName(r.rc)}`);
-    return r.items.filter((h) => h >>> 24 === type);
+    return r.items.filter((h) => (session ? h >>> 24 === HT.HMAC_SESSION || h >>> 24 === HT.POLICY_SESSION : h >>> 24 === type));
   }
 
   testParms(parms: Uint8Array): Promise<Resp> {

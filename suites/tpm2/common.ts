@@ -147,10 +147,8 @@ export class Tx {
     for (const h of handles) {
       const ty = h >>> 24;
       try {
-        if (ty === HT.TRANSIENT || ty === HT.LOADED_SESSION || ty === HT.SAVED_SESSION) {
-          // a saved session is flushed by its handle (0x02 / 0x03 share the index space)
-          const r = await this.c.flushContext(h);
-          if (r.rc !== RC.SUCCESS && ty === HT.SAVED_SESSION) await this.c.flushContext(((HT.HMAC_SESSION << 24) | (h & 0xffffff)) >>> 0);
+        if (ty === HT.TRANSIENT || ty === HT.HMAC_SESSION || ty === HT.POLICY_SESSION) {
+          await this.c.flushContext(h);
         } else if (ty === HT.PERSISTENT) await this.c.evictControl(RH.OWNER, h, h, this.ownerAuth());
         else if (ty === HT.NV_INDEX) await this.c.nvUndefineSpace(RH.OWNER, h, this.ownerAuth());
       } catch (e) {

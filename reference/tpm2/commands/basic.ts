@@ -222,10 +222,14 @@ function capability(t: Tpm, cap: number, property: number, count: number): { mor
       }
       let list = handlesOfType(t, ht).map((h) => h >>> 0);
       if (ht === HT.LOADED_SESSION || ht === HT.SAVED_SESSION) {
-        // sessions are listed under 0x02 (loaded) and 0x03 (saved) whatever their type
-        list = list.map((h) => ((ht << 24) | (h & 0xffffff)) >>> 0);
-      }
-      list = list.filter((h) => h >= property >>> 0).sort((a, b) => a - b);
+        // sessions are listed by index: loaded ones with their own handle (0x02 HMAC, 0x03 policy),
+        // saved ones as 0x02000000 + index whatever their type (as the reference implementation)
+        const from = property & 0xffffff;
+        list = list
+          .map((h) => (ht === HT.SAVED_SESSION ? (0x02000000 | (h & 0xffffff)) >>> 0 : h))
+          .filter((h) => (h & 0xffffff) >= from)
+          .sort((a, b) => (a & 0xffffff) - (b & 0xffffff));
+      } else list = list.filter((h) => h >= property >>> 0).sort((a, b) => a - b);
       const r = page(list, count, limit);
       return { more: r.more, data: { capability: CAP.HANDLES, handles: r.items } };
     }

@@ -376,7 +376,12 @@ export const SESSION: CommandDef[] = [
     run: (t, _h, h) => {
       if (h >>> 24 === HT.TRANSIENT) {
         if (!t.objects.delete(h)) fail(rcP(RC.HANDLE, 1), 'no object is loaded at that handle');
-      } else if (!t.sessions.delete(h) && !t.reset.savedSessions.delete(h)) fail(rcP(RC.HANDLE, 1), 'no such session');
+      } else if (!t.sessions.delete(h)) {
+        // a saved session is flushed by its index, whichever of its two handle forms is given
+        const saved = [...t.reset.savedSessions.keys()].find((k) => (k & 0xffffff) === (h & 0xffffff));
+        if (saved === undefined) fail(rcP(RC.HANDLE, 1), 'no such session');
+        t.reset.savedSessions.delete(saved);
+      }
       return { params: EMPTY };
     },
   }),
