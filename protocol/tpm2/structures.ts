@@ -424,19 +424,21 @@ export function marshalNvPublic(p: NvPublic): Uint8Array {
   return w.finish();
 }
 
-export function readNvPublic(r: TpmReader, field = 'publicInfo'): NvPublic {
+/** TPMS_NV_PUBLIC; a TPM bounds dataSize by MAX_NV_INDEX_SIZE (TPM_RC_SIZE). */
+export function readNvPublic(r: TpmReader, field = 'publicInfo', maxDataSize = 0xffff): NvPublic {
   const nvIndex = r.u32(`${field}.nvIndex`);
-  if (nvIndex >>> 24 !== 0x01) r.fail(RC.HANDLE, `${field}.nvIndex 0x${nvIndex.toString(16)} is not an NV index handle`);
+  if (nvIndex >>> 24 !== 0x01) r.fail(RC.VALUE, `${field}.nvIndex 0x${nvIndex.toString(16)} is not an NV index handle`);
   const nameAlg = readHashAlg(r, `${field}.nameAlg`, false);
   const attributes = r.u32(`${field}.attributes`);
   if (attributes & TPMA_NV_RESERVED) r.fail(RC.RESERVED_BITS, `${field}.attributes 0x${attributes.toString(16)} sets reserved bits`);
   const authPolicy = r.tpm2b(`${field}.authPolicy`, MAX_DIGEST_BUFFER);
   const dataSize = r.u16(`${field}.dataSize`);
+  if (dataSize > maxDataSize) r.fail(RC.SIZE, `${field}.dataSize ${dataSize} is larger than MAX_NV_INDEX_SIZE ${maxDataSize}`);
   return { nvIndex, nameAlg, attributes, authPolicy, dataSize };
 }
 
-export function readNvPublic2b(r: TpmReader, field = 'publicInfo'): NvPublic {
-  return r.sized(field, (inner) => readNvPublic(inner, field))!;
+export function readNvPublic2b(r: TpmReader, field = 'publicInfo', maxDataSize = 0xffff): NvPublic {
+  return r.sized(field, (inner) => readNvPublic(inner, field, maxDataSize))!;
 }
 
 export function nvName(p: NvPublic): Uint8Array {

@@ -58,7 +58,7 @@ export const NV: CommandDef[] = [
     handles: [{ type: 'provision', auth: 'user' }],
     decrypt: true,
     nv: true,
-    parse: (p) => ({ auth: p.next((r) => r.tpm2b('auth', 64)), pub: p.next((r) => readNvPublic2b(r, 'publicInfo')) }),
+    parse: (p, t) => ({ auth: p.next((r) => r.tpm2b('auth', 64)), pub: p.next((r) => readNvPublic2b(r, 'publicInfo', t.config.maxNvIndexSize)) }),
     run: async (t, [authHandle], i) => {
       const pub = i.pub;
       const a = pub.attributes;
