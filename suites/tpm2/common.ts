@@ -181,6 +181,10 @@ export class Tx {
   ownerAuthValue(): Uint8Array {
     return this.authCap('owner');
   }
+  /** The profile's authValue of a hierarchy handle (owner, endorsement, lockout; platform is empty). */
+  authValueOf(h: number): Uint8Array {
+    return h === RH.OWNER ? this.authCap('owner') : h === RH.ENDORSEMENT ? this.authCap('endorsement') : h === RH.LOCKOUT ? this.authCap('lockout') : EMPTY;
+  }
   ownerAuth(): Auth {
     return pw(this.authCap('owner'));
   }
