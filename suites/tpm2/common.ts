@@ -277,6 +277,13 @@ export class Tx {
     return v;
   }
 
+  /** A property read now (not cached): TPMA_PERMANENT, TPMA_STARTUP_CLEAR, DA counters. */
+  async propNow(pt: number): Promise<number> {
+    const v = (await this.c.properties(pt & 0xffffff00)).get(pt);
+    if (v === undefined) this.t.fail(`TPM2_GetCapability(TPM_PROPERTIES) does not report property 0x${pt.toString(16)}`, { expected: 'the property listed', actual: 'absent' });
+    return v;
+  }
+
   /** PCR banks with at least one PCR allocated. */
   async banks(): Promise<number[]> {
     const r = await this.c.getCapability(CAP.PCRS, 0, 16);

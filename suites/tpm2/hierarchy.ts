@@ -15,15 +15,8 @@ const CLEAR = '24.6 TPM2_Clear';
 const CLEAR_CONTROL = '24.7 TPM2_ClearControl';
 const EMPTY = new Uint8Array(0);
 
-/** Current TPMA_PERMANENT / TPMA_STARTUP_CLEAR (not cached: they change during the check). */
-async function varProp(x: Tx, pt: number): Promise<number> {
-  const v = (await x.c.properties(0x200)).get(pt);
-  if (v === undefined) x.t.fail(`TPM2_GetCapability(TPM_PROPERTIES) does not report property 0x${pt.toString(16)}`, { expected: 'the property listed', actual: 'absent' });
-  return v;
-}
-
 /** CreatePrimary(ECC storage) in `hierarchy`, flushed at once; returns the response code and the public key point. */
-async function primaryRc(x: Tx, hierarchy: number, auth: Auth): Promise<{ rc: number; unique?: Uint8Array }> {
+export async function primaryRc(x: Tx, hierarchy: number, auth: Auth): Promise<{ rc: number; unique?: Uint8Array }> {
   const r = await x.c.createPrimary(hierarchy, eccStorage(), { auth });
   if (r.rc !== RC.SUCCESS) return { rc: r.rc };
   await x.c.flushContext(r.handle!);
@@ -55,7 +48,7 @@ export default [
       const old = x.ownerAuthValue();
       const next = utf8('fwsec-owner');
       x.rc(await changeAuth(x, RH.OWNER, next), RC.SUCCESS, 'TPM2_HierarchyChangeAuth(TPM_RH_OWNER)');
-      x.t.expectEqual((await varProp(x, PT.PERMANENT)) & TPMA_PERMANENT.ownerAuthSet, TPMA_PERMANENT.ownerAuthSet, 'TPMA_PERMANENT.ownerAuthSet');
+      x.t.expectEqual((await x.propNow(PT.PERMANENT)) & TPMA_PERMANENT.ownerAuthSet, TPMA_PERMANENT.ownerAuthSet, 'TPMA_PERMANENT.ownerAuthSet');
       x.rc((await primaryRc(x, RH.OWNER, pw(old))).rc, rcS(RC.BAD_AUTH, 1), 'TPM2_CreatePrimary(TPM_RH_OWNER) with the old ownerAuth');
       x.rc((await primaryRc(x, RH.OWNER, pw(next))).rc, RC.SUCCESS, 'TPM2_CreatePrimary(TPM_RH_OWNER) with the new ownerAuth');
     },
@@ -237,11 +230,11 @@ export default [
     run: async (x) => {
       x.defer(() => x.c.clearControl(RH.PLATFORM, false, pw()));
       x.rc((await x.c.clearControl(RH.LOCKOUT, true, x.lockoutAuth())).rc, RC.SUCCESS, 'TPM2_ClearControl(TPM_RH_LOCKOUT, YES)');
-      x.t.expectEqual((await varProp(x, PT.PERMANENT)) & TPMA_PERMANENT.disableClear, TPMA_PERMANENT.disableClear, 'TPMA_PERMANENT.disableClear after ClearControl(YES)');
+      x.t.expectEqual((await x.propNow(PT.PERMANENT)) & TPMA_PERMANENT.disableClear, TPMA_PERMANENT.disableClear, 'TPMA_PERMANENT.disableClear after ClearControl(YES)');
       x.rc((await x.c.clear(RH.LOCKOUT, x.lockoutAuth())).rc, RC.DISABLED, 'TPM2_Clear(TPM_RH_LOCKOUT) while disableClear is SET');
       x.rc((await x.c.clearControl(RH.LOCKOUT, false, x.lockoutAuth())).rc, RC.AUTH_FAIL, 'TPM2_ClearControl(TPM_RH_LOCKOUT, NO)');
       x.rc((await x.c.clearControl(RH.PLATFORM, false, x.platformAuth())).rc, RC.SUCCESS, 'TPM2_ClearControl(TPM_RH_PLATFORM, NO)');
-      x.t.expectEqual((await varProp(x, PT.PERMANENT)) & TPMA_PERMANENT.disableClear, 0, 'TPMA_PERMANENT.disableClear after ClearControl(TPM_RH_PLATFORM, NO)');
+      x.t.expectEqual((await x.propNow(PT.PERMANENT)) & TPMA_PERMANENT.disableClear, 0, 'TPMA_PERMANENT.disableClear after ClearControl(TPM_RH_PLATFORM, NO)');
     },
   }),
   tpmCheck({
@@ -257,7 +250,7 @@ export default [
       const p = await x.primary('ecc');
       reenable(x, RH.OWNER);
       x.rc((await x.c.hierarchyControl(RH.OWNER, RH.OWNER, false, x.ownerAuth())).rc, RC.SUCCESS, 'TPM2_HierarchyControl(TPM_RH_OWNER, TPM_RH_OWNER, NO)');
-      x.t.expectEqual((await varProp(x, PT.STARTUP_CLEAR)) & TPMA_STARTUP_CLEAR.shEnable, 0, 'TPMA_STARTUP_CLEAR.shEnable');
+      x.t.expectEqual((await x.propNow(PT.STARTUP_CLEAR)) & TPMA_STARTUP_CLEAR.shEnable, 0, 'TPMA_STARTUP_CLEAR.shEnable');
       x.rc((await x.c.readPublic(p.handle)).rc, RC.REFERENCE_H0, `TPM2_ReadPublic(${handleName(p.handle)}) of the owner primary`);
       x.rc((await primaryRc(x, RH.OWNER, x.ownerAuth())).rc, rcH(RC.HIERARCHY, 1), 'TPM2_CreatePrimary(TPM_RH_OWNER)');
       x.rc((await x.c.hierarchyControl(RH.OWNER, RH.OWNER, true, x.ownerAuth())).rc, rcH(RC.HIERARCHY, 1), 'TPM2_HierarchyControl(TPM_RH_OWNER, TPM_RH_OWNER, YES)');
@@ -277,7 +270,7 @@ export default [
     run: async (x) => {
       reenable(x, RH.ENDORSEMENT);
       x.rc((await x.c.hierarchyControl(RH.ENDORSEMENT, RH.ENDORSEMENT, false, x.endorsementAuth())).rc, RC.SUCCESS, 'TPM2_HierarchyControl(TPM_RH_ENDORSEMENT, TPM_RH_ENDORSEMENT, NO)');
-      x.t.expectEqual((await varProp(x, PT.STARTUP_CLEAR)) & TPMA_STARTUP_CLEAR.ehEnable, 0, 'TPMA_STARTUP_CLEAR.ehEnable');
+      x.t.expectEqual((await x.propNow(PT.STARTUP_CLEAR)) & TPMA_STARTUP_CLEAR.ehEnable, 0, 'TPMA_STARTUP_CLEAR.ehEnable');
       x.rc((await primaryRc(x, RH.ENDORSEMENT, x.endorsementAuth())).rc, rcH(RC.HIERARCHY, 1), 'TPM2_CreatePrimary(TPM_RH_ENDORSEMENT)');
     },
   }),
@@ -294,7 +287,7 @@ export default [
       x.rc((await x.c.hierarchyControl(RH.OWNER, RH.OWNER, false, x.ownerAuth())).rc, RC.SUCCESS, 'TPM2_HierarchyControl(TPM_RH_OWNER, TPM_RH_OWNER, NO)');
       x.ok(await x.c.shutdown(SU.CLEAR), 'TPM2_Shutdown(CLEAR)');
       x.rc(await x.reboot(), RC.SUCCESS, 'TPM2_Startup(CLEAR) after _TPM_Init');
-      x.t.expectEqual((await varProp(x, PT.STARTUP_CLEAR)) & TPMA_STARTUP_CLEAR.shEnable, TPMA_STARTUP_CLEAR.shEnable, 'TPMA_STARTUP_CLEAR.shEnable after TPM Reset');
+      x.t.expectEqual((await x.propNow(PT.STARTUP_CLEAR)) & TPMA_STARTUP_CLEAR.shEnable, TPMA_STARTUP_CLEAR.shEnable, 'TPMA_STARTUP_CLEAR.shEnable after TPM Reset');
       x.rc((await primaryRc(x, RH.OWNER, x.ownerAuth())).rc, RC.SUCCESS, 'TPM2_CreatePrimary(TPM_RH_OWNER) after TPM Reset');
     },
   }),
