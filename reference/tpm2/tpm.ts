@@ -129,6 +129,8 @@ export class Tpm {
   running = true;
   started = false;
   private drtm: SequenceObject | undefined;
+  /** An H-CRTM sequence (_TPM_Hash_Start/End before TPM2_Startup) set PCR 0; Startup keeps it. */
+  private hcrtm = false;
   // permanent (mirrors the store)
   perm!: Permanent;
   nv = new Map<number, NvIndex>();
@@ -203,6 +205,7 @@ export class Tpm {
     this.running = true;
     this.locality = 0;
     this.drtm = undefined;
+    this.hcrtm = false;
     this.objects.clear();
     this.sessions.clear();
     this.persistentCache.clear();
@@ -243,7 +246,17 @@ export class Tpm {
   hashEnd(): void {
     const seq = this.drtm;
     this.drtm = undefined;
-    if (!seq || !this.started) return;
+    if (!seq) return;
+    if (!this.started) {
+      // H-CRTM: PCR 0 = H(0...04 || H(data)) in every bank, kept by the next TPM2_Startup
+      for (const [alg, bank] of this.pcrs) {
+        const init = new Uint8Array(hashSize(alg));
+        init[init.length - 1] = 4;
+        bank[0] = hash(alg, init, hash(alg, ...seq.data));
+      }
+      this.hcrtm = true;
+      return;
+    }
     for (let p = 0; p < PCR_COUNT; p++) if (PCR_ATTRIBUTES[p]!.reset & 0x10) for (const bank of this.pcrs.values()) bank[p]!.fill(0);
     for (const [alg, bank] of this.pcrs) {
       const digest = hash(alg, ...seq.data);
@@ -970,7 +983,13 @@ export class Tpm {
       this.reset.restartCount += 1;
     } else {
       this.clear = { shEnable: true, ehEnable: true, phEnable: true, platformAuth: EMPTY, platformPolicy: { alg: ALG.NULL, digest: EMPTY } };
-      for (const alg of this.pcrs.keys()) this.pcrs.set(alg, this.freshPcrs(alg));
+      for (const [alg, old] of this.pcrs) {
+        const fresh = this.freshPcrs(alg);
+        if (this.hcrtm) fresh[0] = old[0]!;
+        // PTP "PCR Initial and Reset Values": PCR 0 records a locality-3 TPM2_Startup in its last octet
+        else if (this.locality === 3) fresh[0]![fresh[0]!.length - 1] = 3;
+        this.pcrs.set(alg, fresh);
+      }
       if (kind === 'restart') {
         this.reset.clearCount += 1;
         this.reset.restartCount += 1;
@@ -995,6 +1014,7 @@ export class Tpm {
     p.orderlyState = ORDERLY_NONE;
     p.savedState = EMPTY;
     await this.savePerm();
+    this.hcrtm = false;
     this.started = true;
   }
 

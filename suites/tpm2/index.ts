@@ -17,12 +17,15 @@ import context from './context.js';
 import nv from './nv.js';
 import hierarchy from './hierarchy.js';
 import da from './da.js';
+import platform from './platform.js';
+import model from './model.js';
+import wire from './wire.js';
 
 export default defineSuite({
   name: 'tpm2',
   title: 'TPM 2.0 Library 1.59 (commands, sessions, PCRs, keys, NV, hierarchies)',
   service: 'tpm2',
-  checks: [...command, ...startup, ...testing, ...capability, ...pcr, ...hash, ...session, ...policy, ...object, ...signing, ...context, ...nv, ...hierarchy, ...da],
+  checks: [...command, ...startup, ...testing, ...capability, ...pcr, ...hash, ...session, ...policy, ...object, ...signing, ...context, ...nv, ...hierarchy, ...da, ...platform, ...model, ...wire],
   capabilities: {
     'tpm2.locality': { type: 'boolean', description: 'the transport can set the locality of commands (fwsec tpm2 SET_LOCALITY, swtpm CMD_SET_LOCALITY, mssim header byte)' },
     'tpm2.drtm': { type: 'boolean', description: 'the platform can signal _TPM_Hash_Start/Data/End (DRTM) to the TPM' },
