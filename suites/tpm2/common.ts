@@ -63,7 +63,16 @@ export function tpmCheck(spec: TpmCheckSpec): CheckDef {
       }
       await x.cleanup();
       if (before) {
-        const leaked = await x.leaks(before);
+        let leaked: number[];
+        try {
+          leaked = await x.leaks(before);
+        } catch (e) {
+          // the finding stands; a TPM the check left unusable must not turn it into ERROR
+          if (failure === undefined) throw e;
+          t.note(`leak check skipped: ${(e as Error).message}`);
+          await x.ensureStarted().catch(() => undefined);
+          throw failure;
+        }
         if (leaked.length) {
           await x.flushLeftovers(leaked);
           if (failure === undefined) {
