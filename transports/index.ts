@@ -1,6 +1,7 @@
 // Transport URIs -> transports. Add a scheme by adding one entry.
 import { openInproc } from './inproc.js';
 import { openTcp } from './tcp.js';
+import { openSerial } from './serial.js';
 import { TransportError, type Transport, type TransportEnv, type TransportFactory } from './types.js';
 
 export * from './types.js';
@@ -8,6 +9,7 @@ export * from './types.js';
 const SCHEMES: Record<string, { factory: TransportFactory; example: string }> = {
   inproc: { factory: openInproc, example: 'inproc:' },
   tcp: { factory: openTcp, example: 'tcp://127.0.0.1:4433' },
+  serial: { factory: openSerial, example: 'serial:///dev/ttyUSB0?baud=115200' },
 };
 
 export function registerScheme(scheme: string, factory: TransportFactory, example: string): void {
