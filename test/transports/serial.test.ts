@@ -22,7 +22,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const env = { callTimeoutMs: 5000 };
 
 describe('serial URI', () => {
   it('parses line settings and refuses what it does not know', () => {
