@@ -2,6 +2,7 @@
 import { openInproc } from './inproc.js';
 import { openTcp } from './tcp.js';
 import { openSerial } from './serial.js';
+import { openTelnet } from './telnet.js';
 import { TransportError, type Transport, type TransportEnv, type TransportFactory } from './types.js';
 
 export * from './types.js';
@@ -10,6 +11,7 @@ const SCHEMES: Record<string, { factory: TransportFactory; example: string }> = 
   inproc: { factory: openInproc, example: 'inproc:' },
   tcp: { factory: openTcp, example: 'tcp://127.0.0.1:4433' },
   serial: { factory: openSerial, example: 'serial:///dev/ttyUSB0?baud=115200' },
+  telnet: { factory: openTelnet, example: 'telnet://127.0.0.1:2000' },
 };
 
 export function registerScheme(scheme: string, factory: TransportFactory, example: string): void {
