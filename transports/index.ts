@@ -3,6 +3,7 @@ import { openInproc } from './inproc.js';
 import { openTcp } from './tcp.js';
 import { openSerial } from './serial.js';
 import { openTelnet } from './telnet.js';
+import { openTee } from './tee.js';
 import { TransportError, type Transport, type TransportEnv, type TransportFactory } from './types.js';
 
 export * from './types.js';
@@ -12,6 +13,7 @@ const SCHEMES: Record<string, { factory: TransportFactory; example: string }> = 
   tcp: { factory: openTcp, example: 'tcp://127.0.0.1:4433' },
   serial: { factory: openSerial, example: 'serial:///dev/ttyUSB0?baud=115200' },
   telnet: { factory: openTelnet, example: 'telnet://127.0.0.1:2000' },
+  tee: { factory: openTee, example: 'tee:///dev/tee0' },
 };
 
 export function registerScheme(scheme: string, factory: TransportFactory, example: string): void {
