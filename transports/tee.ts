@@ -65,6 +65,13 @@ const BINDING: Partial<Record<ServiceName, { binding: Binding; impl: number; uui
   crypto: { binding: 'ts', impl: TEE_IMPL_ID.TSTEE, uuid: TEE_UUID.TS_CRYPTO },
 };
 
+/** Errors after which the session cannot be trusted any more (the ioctl failed, the TA died). */
+const SESSION_LOST = new WeakSet<Error>();
+function lost(e: TransportError): TransportError {
+  SESSION_LOST.add(e);
+  return e;
+}
+
 const IMPL_NAMES: Record<number, string> = { 1: 'OP-TEE', 2: 'AMD-TEE', 3: 'Trusted Services (tstee)', 4: 'QTEE' };
 
 interface Shm {
@@ -154,11 +161,11 @@ class TeeDevice {
       });
       if (r.rc < 0) {
         // -EINVAL also means the far end refused the RPC (tstee: RPC status not OK)
-        throw new TransportError('remote', `tee: ${what}: ioctl failed: ${errnoName(r.errno)}`);
+        throw lost(new TransportError('remote', `tee: ${what}: ioctl failed: ${errnoName(r.errno)}`));
       }
     } catch (e) {
       if (e instanceof TransportError) throw e;
-      throw new TransportError('remote', `tee: ${what}: ${(e as Error).message}`);
+      throw lost(new TransportError('remote', `tee: ${what}: ${(e as Error).message}`));
     }
   }
 
@@ -191,6 +198,7 @@ class TeeDevice {
     const arg = Buffer.from(encodeInvokeArg({ func, session, cancelId, ret: 0, retOrigin: 0, params }));
     await this.ioctlArg(TEE_IOC.INVOKE, arg, what, timeoutMs, cancelId, session);
     const out = decodeInvokeArg(arg);
+    if (out.ret === TEEC.ERROR_TARGET_DEAD) throw lost(new TransportError('remote', `tee: ${what}: ${teecName(out.ret)} from ${originName(out.retOrigin)} (the TA panicked; a new session is opened for the next call)`));
     return { ret: out.ret, origin: out.retOrigin, params: out.params };
   }
 
@@ -216,7 +224,7 @@ class TeeDevice {
           return await this.callFtpm(session, body, left());
       }
     } catch (e) {
-      if (e instanceof TransportError && e.kind !== 'timeout') this.dropSession(uuid);
+      if (e instanceof TransportError && SESSION_LOST.has(e)) this.dropSession(uuid);
       throw e;
     }
   }
