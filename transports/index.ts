@@ -4,6 +4,7 @@ import { openTcp } from './tcp.js';
 import { openSerial } from './serial.js';
 import { openTelnet } from './telnet.js';
 import { openTee } from './tee.js';
+import { openTpmDev } from './tpmdev.js';
 import { TransportError, type Transport, type TransportEnv, type TransportFactory } from './types.js';
 
 export * from './types.js';
@@ -14,6 +15,7 @@ const SCHEMES: Record<string, { factory: TransportFactory; example: string }> = 
   serial: { factory: openSerial, example: 'serial:///dev/ttyUSB0?baud=115200' },
   telnet: { factory: openTelnet, example: 'telnet://127.0.0.1:2000' },
   tee: { factory: openTee, example: 'tee:///dev/tee0' },
+  tpm: { factory: openTpmDev, example: 'tpm:///dev/tpmrm0' },
 };
 
 export function registerScheme(scheme: string, factory: TransportFactory, example: string): void {
