@@ -5,6 +5,7 @@ import { openSerial } from './serial.js';
 import { openTelnet } from './telnet.js';
 import { openTee } from './tee.js';
 import { openTpmDev } from './tpmdev.js';
+import { openMmc } from './mmc.js';
 import { TransportError, type Transport, type TransportEnv, type TransportFactory } from './types.js';
 
 export * from './types.js';
@@ -16,6 +17,7 @@ const SCHEMES: Record<string, { factory: TransportFactory; example: string }> = 
   telnet: { factory: openTelnet, example: 'telnet://127.0.0.1:2000' },
   tee: { factory: openTee, example: 'tee:///dev/tee0' },
   tpm: { factory: openTpmDev, example: 'tpm:///dev/tpmrm0' },
+  mmc: { factory: openMmc, example: 'mmc:///dev/mmcblk0rpmb' },
 };
 
 export function registerScheme(scheme: string, factory: TransportFactory, example: string): void {

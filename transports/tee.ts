@@ -148,7 +148,7 @@ class TeeDevice {
   private async ioctlArg(req: number, arg: Buffer, what: string, timeoutMs: number, cancelId: number, session: number): Promise<void> {
     const c = libc();
     const buf = Buffer.from(encodeBufData(addressOf(arg), arg.length));
-    const work = c.ioctlAsync(this.fd, req, buf).then((rc) => ({ rc, errno: rc < 0 ? c.errno() : 0, keep: [arg, buf] }));
+    const work = c.ioctlAsync(this.fd, req, buf).then((r) => ({ ...r, keep: [arg, buf] }));
     try {
       const r = await withDeadline(work, timeoutMs, `tee ${this.path} ${what}`, () => {
         // still inside the TEE: ask the driver to cancel it, and wait for it before the next call

@@ -127,7 +127,7 @@ export class DeviceDouble {
         while ((i = acc.indexOf('\n')) >= 0) {
           const line = acc.slice(0, i);
           acc = acc.slice(i + 1);
-          self?.lines.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+          self?.lines.push(line.length > 16384 ? `${line.slice(0, 16384)}…` : line);
           chain = chain.then(async () => {
             let reply: string;
             try {

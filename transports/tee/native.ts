@@ -18,7 +18,7 @@ export interface Libc {
   /** Synchronous ioctl with a pointer argument (fast calls: VERSION, SHM_ALLOC, CLOSE, CANCEL). */
   ioctl(fd: number, req: number, arg: Buffer): number;
   /** The same ioctl on a koffi worker thread: the event loop keeps running while the TEE or eMMC works. */
-  ioctlAsync(fd: number, req: number, arg: Buffer): Promise<number>;
+  ioctlAsync(fd: number, req: number, arg: Buffer): Promise<{ rc: number; errno: number }>;
   /** errno right after the last call (on the main thread, or handed back by the worker). */
   errno(): number;
   mmap(len: number, fd: number): { ptr: unknown; view: Uint8Array };
@@ -58,8 +58,9 @@ export function libc(): Libc {
     ioctl: (fd, req, arg) => ioctl(fd, req, arg),
     ioctlAsync: (fd, req, arg) =>
       new Promise((resolve, reject) => {
-        // koffi hands the worker thread's errno back: koffi.errno() is valid in the callback
-        ioctl.async(fd, req, arg, (err: unknown, res: number) => (err ? reject(err as Error) : resolve(res)));
+        // koffi hands the worker thread's errno back, readable inside the callback only
+        // (later main-thread calls overwrite it)
+        ioctl.async(fd, req, arg, (err: unknown, res: number) => (err ? reject(err as Error) : resolve({ rc: res, errno: res < 0 ? koffi.errno() : 0 })));
       }),
     errno: () => koffi.errno(),
     mmap: (len, fd) => {
