@@ -15,7 +15,8 @@ export const SERVE_HELP = `usage: fwsec serve --listen tcp://127.0.0.1:PORT | --
                             reopened when the device goes away and comes back
   --state DIR               keep non-volatile state in DIR (default: memory, lost on exit)
   --config FILE             reference configuration (JSON, as a profile's "reference" section)
-  --max-frame N             largest frame body accepted (default: the configuration's maxBody)
+  --max-frame N             largest frame body accepted and announced in HELLO (default: the
+                            configuration's maxBody, 1 MiB; on a UART 65536 or less is kinder)
   --verbose                 log connections and rejected frames to stderr`;
 
 export async function cmdServe(argv: string[]): Promise<number> {
@@ -50,6 +51,9 @@ export async function cmdServe(argv: string[]): Promise<number> {
       throw new UsageError(`--config ${v.config}: ${(e as Error).message}`);
     }
   }
+  const maxFrame = intOption(v['max-frame'], '--max-frame', 64);
+  // the limit the servers enforce is the one HELLO announces (docs/agent.md section 3)
+  if (maxFrame !== undefined) config = { ...((config as Record<string, unknown> | undefined) ?? {}), maxBody: maxFrame };
   const log = v.verbose ? (l: string) => process.stderr.write(`[serve] ${l}\n`) : undefined;
   let stack: ReferenceStack;
   try {
@@ -57,7 +61,7 @@ export async function cmdServe(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const maxBody = intOption(v['max-frame'], '--max-frame', 64) ?? stack.config.maxBody;
+  const maxBody = stack.config.maxBody;
   const listening: Listening[] = [];
   for (const l of v.listen ?? []) {
     const { host, port } = parseListen(l);

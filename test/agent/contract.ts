@@ -119,6 +119,8 @@ function expectError(f: Frame, code: number, seq: number, what: string): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Time to move `bytes` over the slowest link the test expects (11,520 bytes/s: a 115200-baud UART). */
+const transferMs = (bytes: number) => Math.ceil((bytes / 11_520) * 1000);
 
 /** A request whose header CRC is recomputed after `edit` changed header bytes. */
 function withHeader(frame: Uint8Array, edit: (h: DataView) => void): Uint8Array {
@@ -178,7 +180,9 @@ export const CONTRACT: ContractCheck[] = [
     run: async (c, ctx) => {
       const n = Math.min(ctx.hello.maxBody, 65536);
       const body = Uint8Array.from({ length: n }, (_, i) => (i * 31) & 0xff);
-      const f = await call(c, ctx, 0, ControlOpcode.ECHO, body, `ECHO of ${n} bytes`);
+      const seq = c.nextSeq();
+      c.write(request(seq, 0, ControlOpcode.ECHO, body));
+      const f = await c.frame(seq, ctx.timeoutMs + transferMs(2 * n), `ECHO of ${n} bytes`);
       must(f.kind === FrameKind.RESPONSE && hex(f.body) === hex(body), `ECHO of maxBody ${n} bytes: kind ${f.kind}, ${f.body.length} bytes back`);
     },
   },
@@ -218,8 +222,9 @@ export const CONTRACT: ContractCheck[] = [
       const seq = c.nextSeq();
       const n = ctx.hello.maxBody + 1;
       c.write(request(seq, 0, ControlOpcode.ECHO, new Uint8Array(n).fill(0x46)));
-      expectError(await c.frame(seq, ctx.timeoutMs * 2, `ECHO of maxBody+1 = ${n} bytes`), EnvelopeError.FRAME_TOO_LARGE, seq, 'oversize ECHO');
-      await echoOk(c, ctx, 'ECHO after the oversize frame');
+      expectError(await c.frame(seq, ctx.timeoutMs + transferMs(n), `ECHO of maxBody+1 = ${n} bytes`), EnvelopeError.FRAME_TOO_LARGE, seq, 'oversize ECHO');
+      // the announced body must pass before the agent parses again: allow for it on a slow line
+      await echoOk(c, { ...ctx, timeoutMs: ctx.timeoutMs + transferMs(n) }, 'ECHO after the oversize frame');
     },
   },
   {
@@ -325,31 +330,58 @@ export const CONTRACT: ContractCheck[] = [
   },
 ];
 
-/** HELLO over a fresh connection, for the context of the checks. */
-export async function readHello(uri: string, timeoutMs: number): Promise<Hello> {
-  const c = await connectAgent(uri, timeoutMs);
+/** HELLO, for the context of the checks. */
+export async function readHello(conns: Connections): Promise<Hello> {
+  const c = await conns.get();
   try {
-    const f = await call(c, { timeoutMs, hello: { protocolVersion: 1, maxBody: 1, services: [], agent: '' } }, 0, ControlOpcode.HELLO, new Uint8Array(0), 'HELLO');
+    const f = await call(c, { timeoutMs: conns.timeoutMs, hello: { protocolVersion: 1, maxBody: 1, services: [], agent: '' } }, 0, ControlOpcode.HELLO, new Uint8Array(0), 'HELLO');
     return decodeHello(f.body);
   } finally {
-    c.close();
+    conns.release(c);
+  }
+}
+
+/**
+ * Connections per check: a fresh one over TCP and telnet; one for the whole
+ * run over serial (closing and reopening a tty between checks can reset a
+ * board, and a pty whose last user closes it hangs up).
+ */
+export class Connections {
+  private shared: AgentConn | undefined;
+  constructor(private readonly uri: string, readonly timeoutMs: number) {}
+  async get(): Promise<AgentConn> {
+    if (!this.uri.startsWith('serial:')) return connectAgent(this.uri, this.timeoutMs);
+    this.shared ??= await connectAgent(this.uri, this.timeoutMs);
+    return this.shared;
+  }
+  release(c: AgentConn): void {
+    if (c !== this.shared) c.close();
+  }
+  close(): void {
+    this.shared?.close();
+    this.shared = undefined;
   }
 }
 
 /** Runs every check on its own connection; returns the ids that failed, with why. */
 export async function runContract(uri: string, opts: { timeoutMs: number; allowReset: boolean }): Promise<Map<string, string>> {
-  const hello = await readHello(uri, opts.timeoutMs);
+  const conns = new Connections(uri, opts.timeoutMs);
   const failed = new Map<string, string>();
-  for (const check of CONTRACT) {
-    if (check.destructive && !opts.allowReset) continue;
-    const c = await connectAgent(uri, opts.timeoutMs);
-    try {
-      await check.run(c, { timeoutMs: opts.timeoutMs, hello });
-    } catch (e) {
-      failed.set(check.id, (e as Error).message);
-    } finally {
-      c.close();
+  try {
+    const hello = await readHello(conns);
+    for (const check of CONTRACT) {
+      if (check.destructive && !opts.allowReset) continue;
+      const c = await conns.get();
+      try {
+        await check.run(c, { timeoutMs: opts.timeoutMs, hello });
+      } catch (e) {
+        failed.set(check.id, (e as Error).message);
+      } finally {
+        conns.release(c);
+      }
     }
+  } finally {
+    conns.close();
   }
   return failed;
 }
