@@ -30,9 +30,10 @@ export type StreamOpener = (timeoutMs: number) => Promise<ByteStream>;
 interface Pending {
   seq: number;
   service: number;
-  /** The request as sent, and where, for a resend after BAD_CRC. */
-  frame: Uint8Array;
+  /** The stream the request went out on: only its loss fails this call (and where a resend goes). */
   stream: ByteStream;
+  /** The request as sent, for a resend after BAD_CRC. */
+  frame: Uint8Array;
   resends: number;
   resolve(r: ServiceResponse): void;
   reject(e: Error): void;
@@ -99,6 +100,8 @@ export class EnvelopeLink {
           s.onData((chunk) => this.parser.push(chunk, (e) => this.onEvent(e)));
           s.onClose((err) => {
             if (this.stream === s) this.stream = undefined;
+            // a stream dropped after a timeout closes late: it must not fail a newer call
+            if (this.pending?.stream !== s) return;
             this.failPending(
               new TransportError('disconnected', `${this.uri}: connection lost${err ? ` (${err.message})` : ''}`),
             );
@@ -192,7 +195,7 @@ export class EnvelopeLink {
     this.stats.calls += 1;
     const frame = encodeFrame({ kind: FrameKind.REQUEST, service, seq, opcode, status: 0, body });
     const answer = new Promise<ServiceResponse>((resolve, reject) => {
-      this.pending = { seq, service, frame, stream, resends: 0, resolve, reject };
+      this.pending = { seq, service, stream, frame, resends: 0, resolve, reject };
     });
     stream.write(frame);
     const left = Math.max(1, timeoutMs - (Date.now() - started));
