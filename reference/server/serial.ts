@@ -2,6 +2,7 @@
 // adapter wired to the host under test). Noise on the line is skipped by the
 // envelope parser; when the device goes away (pty closed, adapter unplugged)
 // the server keeps trying to open the path again until it is closed.
+import { statSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { serveStream, type FrameHandler } from './envelope.js';
 
@@ -11,6 +12,21 @@ export interface SerialServeOptions {
   log?: (line: string) => void;
   /** Delay between attempts to (re)open the device (default 200 ms). */
   retryMs?: number;
+  /**
+   * How often to check that PATH still names the device that is open
+   * (default 1000 ms): a USB adapter that re-enumerates, or a pty that is
+   * replaced, can leave the old descriptor open without any error.
+   */
+  watchMs?: number;
+}
+
+/** The device number PATH resolves to now, or undefined when it is gone. */
+function deviceOf(path: string): number | undefined {
+  try {
+    return statSync(path).rdev;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SerialServing {
@@ -42,6 +58,7 @@ export function serveSerial(target: FrameHandler, path: string, opts: SerialServ
   let port: SerialPort | undefined;
   let opens = 0;
   let timer: NodeJS.Timeout | undefined;
+  let watch: NodeJS.Timeout | undefined;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((r) => (markReady = r));
 
@@ -60,12 +77,24 @@ export function serveSerial(target: FrameHandler, path: string, opts: SerialServ
       }
       opens += 1;
       port = p;
+      const rdev = deviceOf(path);
+      clearInterval(watch);
+      watch = setInterval(() => {
+        if (port === p && deviceOf(path) !== rdev) {
+          log(`${path} now names another device (or none); reopening`);
+          p.close(() => undefined);
+        }
+      }, opts.watchMs ?? 1000);
+      watch.unref();
       log(`serving on ${path} (open #${opens})`);
       const feed = serveStream(target, (b) => p.write(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), { maxBody: opts.maxBody, log });
       p.on('data', (d: Buffer) => feed(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
       p.on('error', (e: Error) => log(`${path}: ${e.message}`));
       p.on('close', () => {
-        if (port === p) port = undefined;
+        if (port === p) {
+          port = undefined;
+          clearInterval(watch);
+        }
         if (stopped) return;
         log(`${path} went away; waiting for it to come back`);
         timer = setTimeout(attempt, opts.retryMs ?? 200);
@@ -85,6 +114,7 @@ export function serveSerial(target: FrameHandler, path: string, opts: SerialServ
       new Promise<void>((resolve) => {
         stopped = true;
         clearTimeout(timer);
+        clearInterval(watch);
         if (port?.isOpen) port.close(() => resolve());
         else resolve();
       }),
