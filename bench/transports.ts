@@ -18,7 +18,7 @@ import { openTransport, type Transport } from '../transports/index.js';
 import { openSocket } from '../transports/tcp.js';
 import { ptyPair } from '../test/helpers/serial-line.js';
 import { run as runSuite } from '../test/helpers/run.js';
-import { measure, table, type Stats } from './util.js';
+import { echoRoundTrip as rawEcho, measure, table, type Stats } from './util.js';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const BIG = 16384;
@@ -32,27 +32,6 @@ async function envelopeCases(name: string, t: Transport, rows: Stats[], throughp
   const s = await measure(`${name} ECHO 16 KiB`, () => c.echo(big), Math.max(50, Math.floor(N / 10)));
   rows.push(s);
   throughput.push(`${name.padEnd(34)} ${((2 * BIG * s.opsPerSec) / 1e6).toFixed(2).padStart(8)} MB/s (16 KiB each way per round trip)`);
-}
-
-/** Raw echo over a carrier: write n bytes, wait until n bytes came back. */
-function rawEcho(write: (b: Buffer) => void, onData: (cb: (b: Buffer) => void) => void, bytes: number) {
-  let pending: (() => void) | undefined;
-  let got = 0;
-  onData((d) => {
-    got += d.length;
-    if (got >= bytes && pending) {
-      got -= bytes;
-      const p = pending;
-      pending = undefined;
-      p();
-    }
-  });
-  const msg = Buffer.alloc(bytes, 1);
-  return () =>
-    new Promise<void>((res) => {
-      pending = res;
-      write(msg);
-    });
 }
 
 async function freePort(): Promise<number> {

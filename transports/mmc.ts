@@ -34,11 +34,12 @@ import {
   resultReadFrame,
   rpmbRequestName,
 } from '../protocol/rpmb/mmc-ioctl.js';
-import type { ServiceName, ServiceResponse } from '../protocol/services.js';
+import type { ServiceResponse } from '../protocol/services.js';
 import { DecodeError } from '../protocol/bytes.js';
 import { withDeadline } from './deadline.js';
 import { O_CLOEXEC, O_RDWR, addressOf, errnoName, libc } from './tee/native.js';
-import { TransportError, type CallOptions, type Channel, type Transport, type TransportEnv } from './types.js';
+import { singleServiceTransport } from './device.js';
+import { TransportError, type Transport, type TransportEnv } from './types.js';
 
 const O_RDONLY = 0;
 
@@ -167,13 +168,5 @@ class MmcDevice {
 
 export async function openMmc(uri: URL, env: TransportEnv): Promise<Transport> {
   const dev = new MmcDevice(parseMmcUri(uri));
-  const channel = (service: ServiceName): Channel => ({
-    uri: uri.href,
-    service,
-    call: async (_opcode: number, body: Uint8Array, opts: CallOptions = {}) => {
-      if (service !== 'rpmb') throw new TransportError('unsupported', `${uri.href} carries RPMB requests only, not ${service}`);
-      return dev.exclusive(() => dev.call(body, opts.timeoutMs ?? env.callTimeoutMs));
-    },
-  });
-  return { uri: uri.href, channel, close: async () => dev.exclusive(async () => dev.close()) };
+  return singleServiceTransport(uri, env, 'rpmb', 'RPMB requests', (body, ms) => dev.exclusive(() => dev.call(body, ms)), () => dev.exclusive(async () => dev.close()));
 }

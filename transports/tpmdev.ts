@@ -15,9 +15,10 @@
 // whole response, the answer status its response code (header bytes 6..9).
 import { close, constants, openSync, readSync, writeSync } from 'node:fs';
 import { hex } from '../protocol/bytes.js';
-import type { ServiceName, ServiceResponse } from '../protocol/services.js';
+import type { ServiceResponse } from '../protocol/services.js';
 import { tpmResponseCode } from './tee.js';
-import { TransportError, type CallOptions, type Channel, type Transport, type TransportEnv } from './types.js';
+import { singleServiceTransport } from './device.js';
+import { TransportError, type Transport, type TransportEnv } from './types.js';
 
 /** Linux TPM_BUFSIZE: the largest command or response the character device moves. */
 export const TPM_BUFSIZE = 4096;
@@ -144,15 +145,5 @@ export function parseTpmUri(uri: URL): string {
 
 export async function openTpmDev(uri: URL, env: TransportEnv): Promise<Transport> {
   const dev = new TpmDevice(parseTpmUri(uri));
-  const channel = (service: ServiceName): Channel => ({
-    uri: uri.href,
-    service,
-    call: async (_opcode: number, body: Uint8Array, opts: CallOptions = {}) => {
-      if (service !== 'tpm2') {
-        throw new TransportError('unsupported', `${uri.href} carries TPM 2.0 commands only, not ${service}${service === 'control' ? ' (a TPM device has no fwsec control service)' : ''}`);
-      }
-      return dev.call(body, opts.timeoutMs ?? env.callTimeoutMs);
-    },
-  });
-  return { uri: uri.href, channel, close: async () => dev.close() };
+  return singleServiceTransport(uri, env, 'tpm2', 'TPM 2.0 commands', (body, ms) => dev.call(body, ms), async () => dev.close());
 }

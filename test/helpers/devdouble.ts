@@ -260,3 +260,21 @@ export function runChild(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_
     });
   });
 }
+
+export interface ChildResult {
+  status?: number;
+  body?: string;
+  error?: string;
+  message?: string;
+}
+
+/**
+ * Runs test/helpers/tee-child.ts with the double preloaded: opens `uri`, makes
+ * `calls`, returns one result per call (throws if the child did not finish).
+ */
+export async function deviceChild(dbl: DeviceDouble, uri: string, calls: object[], devices: Record<string, 'tee' | 'tpm' | 'mmc'>): Promise<ChildResult[]> {
+  const r = await runChild([join(REPO, 'bin/run-ts.js'), 'test/helpers/tee-child.ts', JSON.stringify({ uri, calls })], dbl.env(devices));
+  const lines = r.out.split('\n').filter((l) => l.startsWith('{'));
+  if (lines.at(-1) !== '{"closed":true}') throw new Error(`the device child did not finish:\n${r.out}`);
+  return lines.slice(0, -1).map((l) => JSON.parse(l) as ChildResult);
+}

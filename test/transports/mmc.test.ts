@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, hex } from '../../protocol/bytes.js';
 import { encodeRpmbReq, RPMB_REQ } from '../../protocol/rpmb/mmc-ioctl.js';
-import { DeviceDouble, REPO, runChild, type MmcCmdLine } from '../helpers/devdouble.js';
+import { DeviceDouble, deviceChild, type MmcCmdLine } from '../helpers/devdouble.js';
 
 let dir: string;
 beforeAll(() => {
@@ -22,7 +22,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const RUN_TS = join(REPO, 'bin/run-ts.js');
+const child = (dbl: DeviceDouble, uri: string, calls: object[], devices: Record<string, 'tee' | 'tpm' | 'mmc'> = { '/dev/mmcblk0rpmb': 'mmc', '/dev/mmcblk0': 'mmc' }) => deviceChild(dbl, uri, calls, devices);
+
 const KEY = fromHex('d3eb3ec36e334c9f988ce2c0b85954610d2bcf8664844df2ab56e6c61bb701e4'); // CFG_RPMB_TESTKEY (rpmb.md)
 
 /** 512-byte frame: data@228 nonce@484 counter@500 address@504 count@506 result@508 type@510. */
@@ -91,19 +92,7 @@ function rpmbCard() {
   return { st, handler };
 }
 
-interface R {
-  status?: number;
-  body?: string;
-  error?: string;
-  message?: string;
-}
 
-async function child(dbl: DeviceDouble, uri: string, calls: object[]): Promise<R[]> {
-  const r = await runChild([RUN_TS, 'test/helpers/tee-child.ts', JSON.stringify({ uri, calls })], dbl.env({ '/dev/mmcblk0rpmb': 'mmc', '/dev/mmcblk0': 'mmc' }));
-  const lines = r.out.split('\n').filter((l) => l.startsWith('{'));
-  expect(lines.at(-1), r.out).toBe('{"closed":true}');
-  return lines.slice(0, -1).map((l) => JSON.parse(l) as R);
-}
 
 const req = (cmd: number, frames: Buffer[], blockCount = 0) => hex(encodeRpmbReq({ cmd, devId: 0, blockCount, frames: Buffer.concat(frames) }));
 

@@ -17,7 +17,7 @@ import { fromHex, hex } from '../../protocol/bytes.js';
 import { SERVICES } from '../../protocol/services.js';
 import { TEEC, TEE_UUID } from '../../protocol/tee.js';
 import { ReferenceStack } from '../../reference/stack.js';
-import { DeviceDouble, REPO, runChild, type Handlers, type WireParam } from '../helpers/devdouble.js';
+import { DeviceDouble, REPO, deviceChild, runChild, type Handlers, type WireParam } from '../helpers/devdouble.js';
 import { run, verdicts } from '../helpers/run.js';
 
 let dir: string;
@@ -26,8 +26,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const child = (dbl: DeviceDouble, uri: string, calls: object[], devices: Record<string, 'tee' | 'tpm' | 'mmc'> = { '/dev/tee0': 'tee' }) => deviceChild(dbl, uri, calls, devices);
+
 const FWSEC = join(REPO, 'bin/fwsec.js');
-const RUN_TS = join(REPO, 'bin/run-ts.js');
 
 /** Trusted Services behind the tstee driver (impl id 3), serving ITS and PS from the reference stack. */
 function tsWorld(stack: ReferenceStack): Handlers & { invokes: number } {
@@ -162,19 +163,7 @@ function opteeWorld(opts: { ftpmDelayMs?: number } = {}): Handlers & { cancels: 
   return world;
 }
 
-interface ChildResult {
-  status?: number;
-  body?: string;
-  error?: string;
-  message?: string;
-}
 
-async function child(dbl: DeviceDouble, uri: string, calls: object[], devices: Record<string, 'tee' | 'tpm' | 'mmc'> = { '/dev/tee0': 'tee' }): Promise<ChildResult[]> {
-  const r = await runChild([RUN_TS, 'test/helpers/tee-child.ts', JSON.stringify({ uri, calls })], dbl.env(devices));
-  const lines = r.out.split('\n').filter((l) => l.startsWith('{'));
-  expect(lines.at(-1), r.out).toBe('{"closed":true}');
-  return lines.slice(0, -1).map((l) => JSON.parse(l) as ChildResult);
-}
 
 describe('OP-TEE bindings: PTA_STMM and the fTPM TA', () => {
   it('carry the MM buffer and TPM commands with the parameters OP-TEE and Linux use', async () => {

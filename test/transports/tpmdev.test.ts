@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hex, fromHex } from '../../protocol/bytes.js';
 import { openTransport, TransportError } from '../../transports/index.js';
-import { DeviceDouble, REPO, runChild } from '../helpers/devdouble.js';
+import { DeviceDouble, deviceChild } from '../helpers/devdouble.js';
 
 let dir: string;
 beforeAll(() => {
@@ -18,22 +18,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const RUN_TS = join(REPO, 'bin/run-ts.js');
+const child = (dbl: DeviceDouble, uri: string, calls: object[], devices: Record<string, 'tee' | 'tpm' | 'mmc'> = { '/dev/tpmrm0': 'tpm' }) => deviceChild(dbl, uri, calls, devices);
+
 const GET_RANDOM_8 = '80010000000c0000017b0008';
 
-interface R {
-  status?: number;
-  body?: string;
-  error?: string;
-  message?: string;
-}
 
-async function child(dbl: DeviceDouble, uri: string, calls: object[], devices: Record<string, 'tpm'> = { '/dev/tpmrm0': 'tpm' }): Promise<R[]> {
-  const r = await runChild([RUN_TS, 'test/helpers/tee-child.ts', JSON.stringify({ uri, calls })], dbl.env(devices));
-  const lines = r.out.split('\n').filter((l) => l.startsWith('{'));
-  expect(lines.at(-1), r.out).toBe('{"closed":true}');
-  return lines.slice(0, -1).map((l) => JSON.parse(l) as R);
-}
 
 describe('tpm:// over the character device double', () => {
   it('one command per write, one response per read; status is the response code; hangs time out and the device is reopened', async () => {
