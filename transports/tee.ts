@@ -8,7 +8,8 @@
 //                 in memref 0 (INOUT), the MM return code in value 1 (OUTPUT)
 //   tpm2          OP-TEE fTPM TA, cmd 0 SUBMIT_COMMAND: command in memref 0 at
 //                 offset 0 (INPUT), response in memref 1 at offset 4096 (INOUT),
-//                 as the Linux tpm_ftpm_tee driver does
+//                 as the Linux tpm_ftpm_tee driver does; answer status 0,
+//                 body the whole response (its code is in the response)
 //   its, ps,      Trusted Services over the tstee driver (impl id 3): session
 //   crypto        to the service UUID, func = opcode, one VALUE_INOUT param
 //                 {a = shm id, b = request length}; answers a = response
@@ -281,8 +282,8 @@ class TeeDevice {
     if (len < 10 || len > FTPM_MAX_RESPONSE_SIZE) {
       throw new TransportError('protocol', `tee: fTPM response header announces ${len} bytes (10..${FTPM_MAX_RESPONSE_SIZE} expected): ${hex(resp.subarray(0, 10))}`);
     }
-    const out = resp.slice(0, len);
-    return { status: tpmResponseCode(out), body: out };
+    // tpm2 answers carry status 0 and the whole response (docs/wire-protocol.md, Services)
+    return { status: 0, body: resp.slice(0, len) };
   }
 
   close(): void {
@@ -303,12 +304,6 @@ function cachedLibc() {
   } catch {
     return undefined;
   }
-}
-
-/** The response code of a TPM response (big-endian u32 at byte 6), as the channel status. */
-export function tpmResponseCode(resp: Uint8Array): number {
-  if (resp.length < 10) return -1;
-  return ((resp[6]! << 24) | (resp[7]! << 16) | (resp[8]! << 8) | resp[9]!) | 0;
 }
 
 export interface TeeOptions {

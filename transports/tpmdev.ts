@@ -12,11 +12,11 @@
 //                        or another process holds it)
 //
 // Channel: service tpm2 only; the body is the command, the answer body the
-// whole response, the answer status its response code (header bytes 6..9).
+// whole response, the answer status 0 (docs/wire-protocol.md: the response
+// code is in the response).
 import { close, constants, openSync, readSync, writeSync } from 'node:fs';
 import { hex } from '../protocol/bytes.js';
 import type { ServiceResponse } from '../protocol/services.js';
-import { tpmResponseCode } from './tee.js';
 import { singleServiceTransport } from './device.js';
 import { TransportError, type Transport, type TransportEnv } from './types.js';
 
@@ -86,7 +86,7 @@ class TpmDevice {
       throw new TransportError('remote', `tpm: ${this.path} refused the command (${err.code ?? err.message}): ${hex(cmd, 16)}`);
     }
     const rsp = await this.readResponse(fd, timeoutMs);
-    return { status: tpmResponseCode(rsp), body: rsp };
+    return { status: 0, body: rsp };
   }
 
   /**
