@@ -99,9 +99,9 @@ function tpmProbe(): Probe {
       const fw1 = props.get(0x10b);
       const fw2 = props.get(0x10c);
       const info: Record<string, unknown> = {
-        family: ascii(props.get(0x100) ?? 0),
+        family: ascii(props.get(0x100) ?? 0).trim(),
         revision: props.has(0x102) ? (props.get(0x102)! / 100).toFixed(2) : undefined,
-        manufacturer: ascii(props.get(0x105) ?? 0),
+        manufacturer: ascii(props.get(0x105) ?? 0).trim(),
         vendor,
         firmware: fw1 !== undefined ? `${fw1 >>> 16}.${fw1 & 0xffff}${fw2 !== undefined ? `.${fw2 >>> 16}.${fw2 & 0xffff}` : ''}` : undefined,
       };

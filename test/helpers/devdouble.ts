@@ -62,7 +62,7 @@ export interface MmcCmdLine {
 export interface Handlers {
   /** errno to fail open() with, or 0 */
   open?(kind: string, path: string): number;
-  teeVersion?(): { implId: number; implCaps: number; genCaps: number };
+  teeVersion?(path: string): { implId: number; implCaps: number; genCaps: number };
   teeOpen?(uuid: string, login: number, params: WireParam[]): TeeAnswer | Promise<TeeAnswer>;
   /** `shm`: for a tstee device, the request bytes in the shared memory params[0] names */
   teeInvoke?(session: number, func: number, params: WireParam[], cancelId: number, shm?: Uint8Array): TeeAnswer | Promise<TeeAnswer>;
@@ -185,7 +185,7 @@ async function answer(h: Handlers, line: string): Promise<string> {
     case 'TEE_UNKNOWN_IOCTL':
       return 'ok';
     case 'TEE_VERSION': {
-      const v = h.teeVersion?.() ?? { implId: 1, implCaps: 1, genCaps: 5 };
+      const v = h.teeVersion?.(f.get('path') ?? '') ?? { implId: 1, implCaps: 1, genCaps: 5 };
       return `ok impl_id=${v.implId} impl_caps=${v.implCaps} gen_caps=${v.genCaps}`;
     }
     case 'TEE_OPEN': {

@@ -44,6 +44,7 @@
 enum kind { K_NONE = 0, K_TEE, K_TPM, K_MMC };
 #define MAX_FD 4096
 static enum kind fd_kind[MAX_FD];
+static char *fd_path[MAX_FD]; /* the device path each double descriptor was opened as */
 
 struct shm {
 	int id;
@@ -270,7 +271,11 @@ static int double_open(const char *path, enum kind k, int flags)
 		init_real();
 		fd = real_open("/dev/null", O_RDWR | O_CLOEXEC);
 	}
-	if (fd >= 0 && fd < MAX_FD) fd_kind[fd] = k;
+	if (fd >= 0 && fd < MAX_FD) {
+		fd_kind[fd] = k;
+		free(fd_path[fd]);
+		fd_path[fd] = strdup(path);
+	}
 	return fd;
 }
 
@@ -387,13 +392,13 @@ static void get_params(const char *reply, struct tee_ioctl_param *p, uint32_t n)
 	}
 }
 
-static int tee_ioctl(unsigned long req, void *arg)
+static int tee_ioctl(int fd, unsigned long req, void *arg)
 {
 	struct buf line = { 0 };
 	char *reply;
 	if (req == TEE_IOC_VERSION) {
 		struct tee_ioctl_version_data *v = arg;
-		putf(&line, "TEE_VERSION");
+		putf(&line, "TEE_VERSION path=%s", fd_path[fd] ? fd_path[fd] : "?");
 		reply = rpc(&line);
 		if (status_of(reply) < 0) return free(reply), -1;
 		v->impl_id = (uint32_t)num(reply, "impl_id", 0);
@@ -539,7 +544,7 @@ int ioctl(int fd, unsigned long req, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	if (fd >= 0 && fd < MAX_FD) {
-		if (fd_kind[fd] == K_TEE) return tee_ioctl(req, arg);
+		if (fd_kind[fd] == K_TEE) return tee_ioctl(fd, req, arg);
 		if (fd_kind[fd] == K_MMC) return mmc_ioctl(req, arg);
 	}
 	init_real();
