@@ -47,7 +47,7 @@ import {
 } from '../../protocol/smm-variable/index.js';
 import type { StackEnv } from '../stack.js';
 import { VARIABLE_HEADER_SIZE, payloadSize, smmVariableConfig, type SmmVariableConfig } from './config.js';
-import { fingerprint, parseCertificate, parseSignedData, verifyDetached } from './pkcs7.js';
+import { fingerprint, parseCertificate, parseSignedData, verifyDetached, type VerifyResult } from './pkcs7.js';
 import { VariableStore, varKey, type Variable } from './store.js';
 import type * as pkijs from 'pkijs';
 
@@ -83,27 +83,34 @@ class Malformed extends Error {}
 export class SmmVariableService {
   private endOfDxe = false;
   private atRuntime = false;
-  private readonly properties = new Map<string, VarCheckProperty>();
+  protected readonly properties = new Map<string, VarCheckProperty>();
   private readonly locks = new Set<string>();
   private readonly bad: bigint;
   private readonly maxPayload: number;
 
-  private constructor(
-    private readonly store: VariableStore,
+  constructor(
+    protected readonly store: VariableStore,
     readonly cfg: SmmVariableConfig,
   ) {
     this.bad = cfg.malformedStatus === 'INVALID_PARAMETER' ? EFI.INVALID_PARAMETER : EFI.ACCESS_DENIED;
     this.maxPayload = payloadSize(cfg);
   }
 
-  static async create(env: StackEnv): Promise<SmmVariableService> {
+  /**
+   * Opens the service on the stack's PS partition "smm-variable". `make`
+   * builds the instance (tests pass subclasses that break one rule).
+   */
+  static async open<T extends SmmVariableService>(
+    env: StackEnv,
+    make: (store: VariableStore, cfg: SmmVariableConfig) => T = (store, cfg) => new SmmVariableService(store, cfg) as T,
+  ): Promise<T> {
     const cfg = smmVariableConfig(env.config.smmVariable);
     const ps = await env.ps('smm-variable', {
       maxAssetSize: Math.max(cfg.maxVariableSize, cfg.maxVolatileVariableSize) + 1024,
       capacity: cfg.nvStorageSize * 2 + 65536,
       maxAssets: cfg.maxVariables * 2,
     });
-    const s = new SmmVariableService(await VariableStore.open(ps, cfg), cfg);
+    const s = make(await VariableStore.open(ps, cfg), cfg);
     if (cfg.authenticated) {
       s.properties.set(varKey(GLOBAL, 'SetupMode'), READ_ONLY);
       s.properties.set(varKey(GLOBAL, 'SecureBoot'), READ_ONLY);
@@ -353,8 +360,8 @@ export class SmmVariableService {
     let timestamp: Uint8Array = d.timeStampBytes.slice();
     if (existing?.timestamp) {
       const cmp = compareEfiTime(t, decodeEfiTime(existing.timestamp));
-      if (!(attrs & APPEND) && cmp <= 0) return EFI.SECURITY_VIOLATION;
-      if (attrs & APPEND && cmp <= 0) timestamp = existing.timestamp;
+      if (!this.timestampAccepted(cmp, Boolean(attrs & APPEND))) return EFI.SECURITY_VIOLATION;
+      if (cmp <= 0) timestamp = existing.timestamp;
     }
     if (trusted === 'none') return { payload: d.payload, timestamp };
     const sd = parseSignedData(d.certData);
@@ -363,11 +370,20 @@ export class SmmVariableService {
     let roots: pkijs.Certificate[] | undefined;
     if (Array.isArray(trusted)) roots = trusted;
     else if (trusted === 'self') roots = certsOf(d.payload);
-    const r = await verifyDetached(sd, signed, roots);
+    const r = await this.verifySignature(sd, signed, roots);
     if (!r.ok) return EFI.SECURITY_VIOLATION;
     const fp = fingerprint(r.signer);
     if (trusted === 'private' && existing?.signer && !Buffer.from(existing.signer).equals(Buffer.from(fp))) return EFI.SECURITY_VIOLATION;
     return { payload: d.payload, timestamp, signer: trusted === 'private' ? fp : undefined };
+  }
+
+  /** AuthService.c: a write (not APPEND) needs a TimeStamp strictly later than the stored one. */
+  protected timestampAccepted(cmp: number, append: boolean): boolean {
+    return append || cmp > 0;
+  }
+
+  protected verifySignature(sd: pkijs.SignedData, signed: Uint8Array, roots: pkijs.Certificate[] | undefined): Promise<VerifyResult> {
+    return verifyDetached(sd, signed, roots);
   }
 
   private async processPrivate(name: string, guid: string, attrs: number, data: Uint8Array, existing: Variable | undefined): Promise<bigint> {
@@ -397,7 +413,7 @@ export class SmmVariableService {
   }
 
   /** SetupMode and SecureBoot follow the presence of PK. */
-  private async updatePlatformMode(): Promise<void> {
+  protected async updatePlatformMode(): Promise<void> {
     const user = this.userMode();
     for (const [n, val] of [['SetupMode', user ? 0 : 1], ['SecureBoot', user ? 1 : 0]] as const) {
       await this.store.put({ guid: GLOBAL, name: n, attributes: BS | RT, data: new Uint8Array([val]) });
@@ -552,6 +568,6 @@ function appendSignatures(old: Uint8Array, add: Uint8Array): Uint8Array {
 }
 
 export async function smmVariableHandler(env: StackEnv) {
-  const svc = await SmmVariableService.create(env);
+  const svc = await SmmVariableService.open(env);
   return (opcode: number, body: Uint8Array) => svc.handle(opcode, body);
 }

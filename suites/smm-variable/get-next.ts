@@ -143,7 +143,10 @@ export default [
     requirement:
       'After EFI_BUFFER_TOO_SMALL, calling again with VariableNameSize set to the returned size returns EFI_SUCCESS, the name (of exactly that StrSize) and its VendorGuid.',
     run: async (t) => {
-      const { guid, names } = await several(t, 1);
+      // a name longer than any other, so the predecessor's name buffer is too small for it
+      const guid = newGuid(t);
+      const names = [newName(t, guid, `Long${'N'.repeat(100)}`)];
+      await put(t, names[0]!, guid, NV_BS_RT, pattern(3));
       const c = client(t);
       // walk to our variable, then ask for its successor's size with the predecessor's name
       const all = await enumerate(t);
