@@ -54,6 +54,22 @@ async function create(t: CheckContext, keyLabel = 'private-a', payload = pattern
   return { name, guid, key, data: payload, time };
 }
 
+/** An efitools-signed private variable: key, GUID, name; UNSUPPORTED without efitools. */
+async function efitoolsVariable(t: CheckContext, cleanup: boolean): Promise<{ key: SigningKey; guid: string; name: string }> {
+  const missing = efitoolsMissing();
+  if (missing) t.unsupported(missing);
+  const key = await signingKey('efitools');
+  const guid = newGuid(t);
+  const name = newName(t, guid, 'Efit', !cleanup);
+  if (cleanup) {
+    t.defer(async () => {
+      const del = await signEfiSigList({ key, name, guid, payload: new Uint8Array(0), time: nextTime() });
+      await client(t).setVariable(name, guid, NV_BS_RT_AT, del, { note: '(sign-efi-sig-list delete, cleanup)' });
+    });
+  }
+  return { key, guid, name };
+}
+
 const older = (t: EfiTime): EfiTime => ({ ...t, year: t.year - 1 });
 
 export default [
@@ -344,19 +360,10 @@ export default [
     requirement:
       'The service verifies EFI_VARIABLE_AUTHENTICATION_2 payloads made by other tools: a private variable signed with `sign-efi-sig-list -g GUID -t TIME -c CRT -k KEY` (OpenSSL PKCS#7 without ContentInfo) is created, and its data reads back.',
     run: async (t) => {
-      const missing = efitoolsMissing();
-      if (missing) t.unsupported(missing);
-      const key = await signingKey('efitools');
-      const guid = newGuid(t);
-      const name = newName(t, guid, 'Efit', false);
+      const { key, guid, name } = await efitoolsVariable(t, true);
       const payload = pattern(32, 14);
-      const time = nextTime();
-      const auth = await signEfiSigList({ key, name, guid, payload, time });
+      const auth = await signEfiSigList({ key, name, guid, payload, time: nextTime() });
       const r = await client(t).setVariable(name, guid, NV_BS_RT_AT, auth, { note: '(sign-efi-sig-list)' });
-      t.defer(async () => {
-        const del = await signEfiSigList({ key, name, guid, payload: new Uint8Array(0), time: nextTime() });
-        await client(t).setVariable(name, guid, NV_BS_RT_AT, del, { note: '(sign-efi-sig-list delete, cleanup)' });
-      });
       expectEfi(t, r, EFI.SUCCESS, 'create with the efitools .auth file');
       await expectValue(t, name, guid, payload, 'after the efitools create', NV_BS_RT_AT);
     },
@@ -367,11 +374,7 @@ export default [
     title: 'an efitools-signed payload with one changed byte is refused',
     requirement: 'Flipping one byte of the data of an efitools-made .auth file breaks its signature: EFI_SECURITY_VIOLATION and nothing is created.',
     run: async (t) => {
-      const missing = efitoolsMissing();
-      if (missing) t.unsupported(missing);
-      const key = await signingKey('efitools');
-      const guid = newGuid(t);
-      const name = newName(t, guid, 'Efit');
+      const { key, guid, name } = await efitoolsVariable(t, false);
       const auth = await signEfiSigList({ key, name, guid, payload: pattern(32, 15), time: nextTime() });
       auth[auth.length - 1] ^= 0x01;
       expectEfi(t, await client(t).setVariable(name, guid, NV_BS_RT_AT, auth, { note: '(sign-efi-sig-list, last byte flipped)' }), EFI.SECURITY_VIOLATION, 'create with the tampered .auth file');
@@ -384,17 +387,9 @@ export default [
     title: 'an efitools APPEND (-a) is accepted',
     requirement: 'An append made with `sign-efi-sig-list -a` (APPEND_WRITE in the signed attributes) to a variable created by the same key is accepted and extends the value.',
     run: async (t) => {
-      const missing = efitoolsMissing();
-      if (missing) t.unsupported(missing);
-      const key = await signingKey('efitools');
-      const guid = newGuid(t);
-      const name = newName(t, guid, 'Efit', false);
+      const { key, guid, name } = await efitoolsVariable(t, true);
       const first = await signEfiSigList({ key, name, guid, payload: pattern(8, 16), time: nextTime() });
       expectEfi(t, await client(t).setVariable(name, guid, NV_BS_RT_AT, first, { note: '(sign-efi-sig-list)' }), EFI.SUCCESS, 'create with efitools');
-      t.defer(async () => {
-        const del = await signEfiSigList({ key, name, guid, payload: new Uint8Array(0), time: nextTime() });
-        await client(t).setVariable(name, guid, NV_BS_RT_AT, del, { note: '(cleanup)' });
-      });
       const add = await signEfiSigList({ key, name, guid, payload: pattern(4, 17), time: nextTime(), append: true });
       expectEfi(t, await client(t).setVariable(name, guid, NV_BS_RT_AT | APPEND, add, { note: '(sign-efi-sig-list -a)' }), EFI.SUCCESS, 'append with efitools -a');
       await expectValue(t, name, guid, concat(pattern(8, 16), pattern(4, 17)), 'after the efitools append');

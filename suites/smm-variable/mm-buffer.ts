@@ -64,6 +64,13 @@ async function stillServes(t: CheckContext): Promise<void> {
   await expectValue(t, name, guid, data, 'a well-formed request after the malformed ones');
 }
 
+/** VariablePayloadSize as a precondition (a refusal is a finding). */
+async function payloadSize(t: CheckContext): Promise<number> {
+  const ps = await client(t).getPayloadSize();
+  expectEfi(t, ps, EFI.SUCCESS, 'GET_PAYLOAD_SIZE');
+  return Number(ps.payloadSize!);
+}
+
 const base = { spec: MM_ABI, level: 'MUST' as const, services: services() };
 
 export default [
@@ -202,18 +209,15 @@ export default [
     requirement:
       'A client sizes its buffers from VariablePayloadSize (U-Boot trims GetVariable DataSize to it): a GetVariable whose payload is VariablePayloadSize - 2 bytes is served (EFI_SUCCESS with the data), not refused as oversize.',
     run: async (t) => {
-      const c = client(t);
-      const ps = await c.getPayloadSize();
-      expectEfi(t, ps, EFI.SUCCESS, 'GET_PAYLOAD_SIZE');
+      const size = await payloadSize(t);
       const guid = newGuid(t);
       const name = newName(t, guid);
       const data = pattern(20, 5);
       await put(t, name, guid, NV_BS_RT, data);
-      const nameSize = (name.length + 1) * 2;
-      const room = Number(ps.payloadSize!) - 2 - 36 - nameSize;
-      if (room < data.length) t.unsupported(`VariablePayloadSize ${ps.payloadSize} leaves no room for the test data`);
-      if (room > 1 << 20) t.unsupported(`VariablePayloadSize ${ps.payloadSize} is too large to send`);
-      const r = await c.getVariable(name, guid, room);
+      const room = size - 2 - 36 - (name.length + 1) * 2;
+      if (room < data.length) t.unsupported(`VariablePayloadSize ${size} leaves no room for the test data`);
+      if (room > 1 << 20) t.unsupported(`VariablePayloadSize ${size} is too large to send`);
+      const r = await client(t).getVariable(name, guid, room);
       expectEfi(t, r, EFI.SUCCESS, `GetVariable with DataSize ${room} (payload of VariablePayloadSize - 2 bytes)`);
       t.expectBytes(r.data, data, 'data returned');
     },
@@ -226,12 +230,10 @@ export default [
     requirement:
       'SmmVariableHandler refuses a payload larger than mVariableBufferPayloadSize ("SMM communication buffer payload size invalid"): a SET_VARIABLE whose payload exceeds the advertised VariablePayloadSize by 64 bytes creates nothing and is not answered EFI_SUCCESS.',
     run: async (t) => {
-      const c = client(t);
-      const ps = await c.getPayloadSize();
-      expectEfi(t, ps, EFI.SUCCESS, 'GET_PAYLOAD_SIZE');
+      const size = await payloadSize(t);
       const guid = newGuid(t);
       const name = newName(t, guid);
-      const over = Number(ps.payloadSize!) + 64 - 36 - (name.length + 1) * 2;
+      const over = size + 64 - 36 - (name.length + 1) * 2;
       const buf = buildCommBuffer(F.SET_VARIABLE, encodeAccessVariable({ guid, name, attributes: NV_BS_RT, data: pattern(over, 9) }), { returnStatus: SENTINEL });
       t.note(await expectBufferRefused(t, buf, `SET_VARIABLE with a payload of VariablePayloadSize + 64 bytes`));
       await expectAbsent(t, name, guid, 'after the oversize payload');
