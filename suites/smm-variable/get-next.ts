@@ -28,6 +28,12 @@ function countOf(list: { guid: string; name: string }[], guid: string): Map<stri
 }
 
 function expectExactlyOnce(t: CheckContext, list: { guid: string; name: string }[], guid: string, want: string[], what: string): void {
+  const seen = new Set<string>();
+  for (const e of list) {
+    const k = `${e.guid}/${e.name}`;
+    if (seen.has(k)) t.fail(`${what}: GetNextVariableName returned ${showName(e.name)} under ${e.guid} twice`, { expected: 'every variable exactly once', actual: `${showName(e.name)} twice` });
+    seen.add(k);
+  }
   const got = countOf(list, guid);
   const missing = want.filter((n) => !got.has(n));
   const twice = [...got].filter(([, c]) => c > 1).map(([n]) => n);

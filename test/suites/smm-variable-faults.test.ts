@@ -281,6 +281,180 @@ const CASES: Case[] = [
       'smm-variable.secure-boot.pk-unsigned-delete': 'FAIL',
     },
   },
+  {
+    name: 'smmvar-enumeration-repeats',
+    models: 'GetNextVariableName returning a name twice in one enumeration (what FWTS uefirtvariable\'s uniqueness test and efivarfs duplicate-entry warnings exist for)',
+    uri: () => {
+      let first: Uint8Array | undefined;
+      let repeated = false;
+      return registerFault('smmvar-enumeration-repeats', {
+        service: SVC,
+        handle: async (op, body, next) => {
+          const r = await next(op, body);
+          if (!r || r.status !== 0 || fnOf(body) !== BigInt(F.GET_NEXT_VARIABLE_NAME)) return r;
+          const req = answer(body);
+          const a = answer(r.body);
+          if (!req || !a || a.returnStatus !== EFI.SUCCESS) return r;
+          const reqName = req.payload.subarray(24, 26);
+          if (reqName[0] === 0 && reqName[1] === 0) {
+            // start of an enumeration: remember the first answer
+            first = r.body.slice();
+            repeated = false;
+            return r;
+          }
+          // asked for the name after the first one: answer the first again, once
+          if (first && !repeated && first.length === r.body.length && Buffer.from(req.payload.subarray(0, 16)).equals(Buffer.from(answer(first)!.payload.subarray(0, 16)))) {
+            repeated = true;
+            return { ...r, body: first.slice() };
+          }
+          return r;
+        },
+      });
+    },
+    ids: ['smm-variable.get-next.complete', 'smm-variable.get-next.no-duplicates', 'smm-variable.get-next.after-delete', 'smm-variable.persist.enumeration-after-reset', 'smm-variable.get-next.guid-returned'],
+    caught: {
+      'smm-variable.get-next.complete': 'FAIL',
+      'smm-variable.get-next.no-duplicates': 'FAIL',
+      'smm-variable.get-next.after-delete': 'FAIL',
+      'smm-variable.persist.enumeration-after-reset': 'FAIL',
+    },
+  },
+  {
+    name: 'smmvar-data-size-not-updated',
+    models: 'GetVariable answering EFI_BUFFER_TOO_SMALL without the required DataSize (SCT GetVariable_Conf; the GetVariable twin of uefi-rs #1579)',
+    uri: fault('smmvar-data-size-not-updated', async (op, body, next) => {
+      const r = await next(op, body);
+      if (!r || r.status !== 0 || fnOf(body) !== BigInt(F.GET_VARIABLE)) return r;
+      const a = answer(r.body);
+      if (!a || a.returnStatus !== EFI.BUFFER_TOO_SMALL) return r;
+      const out = r.body.slice();
+      out.set(body.subarray(a.statusAt + 8 + 16, a.statusAt + 8 + 24), a.statusAt + 8 + 16);
+      return { ...r, body: out };
+    }),
+    ids: ['smm-variable.get.*', 'smm-variable.model.sequences'],
+    caught: {
+      'smm-variable.get.buffer-too-small': 'FAIL',
+      'smm-variable.get.size-query': 'FAIL',
+      'smm-variable.model.sequences': 'FAIL',
+    },
+  },
+  {
+    name: 'smmvar-delete-missing-succeeds',
+    models: 'a delete of a variable that does not exist answered EFI_SUCCESS (SCT SetVariable_Conf and FWTS "set size 0" expect EFI_NOT_FOUND)',
+    uri: fault('smmvar-delete-missing-succeeds', async (op, body, next) => {
+      const r = await next(op, body);
+      if (!r || r.status !== 0 || fnOf(body) !== BigInt(F.SET_VARIABLE)) return r;
+      const a = answer(r.body);
+      return a && a.returnStatus === EFI.NOT_FOUND ? { ...r, body: withStatus(r.body, a.statusAt, EFI.SUCCESS) } : r;
+    }),
+    ids: ['smm-variable.set.delete-*', 'smm-variable.set.create-nv', 'smm-variable.model.sequences'],
+    caught: {
+      'smm-variable.set.delete-missing': 'FAIL',
+      'smm-variable.model.sequences': 'FAIL',
+    },
+  },
+  {
+    name: 'smmvar-payload-size-too-small',
+    models: 'GET_PAYLOAD_SIZE answering a size U-Boot and Linux cannot use (they subtract 2 for an old edk2 size bug and need sizeof(access header) + 0x20: efi_variable_tee.c get_max_payload)',
+    uri: fault('smmvar-payload-size-too-small', async (op, body, next) => {
+      const r = await next(op, body);
+      if (!r || r.status !== 0 || fnOf(body) !== BigInt(F.GET_PAYLOAD_SIZE)) return r;
+      const a = answer(r.body);
+      if (!a) return r;
+      const out = r.body.slice();
+      new DataView(out.buffer).setBigUint64(a.statusAt + 8, 64n, true);
+      return { ...r, body: out };
+    }),
+    ids: ['smm-variable.mm.payload-size', 'smm-variable.mm.payload-size-honoured', 'smm-variable.mm.round-trip'],
+    caught: {
+      'smm-variable.mm.payload-size': 'FAIL',
+      'smm-variable.mm.payload-size-honoured': 'UNSUPPORTED',
+    },
+  },
+  {
+    name: 'smmvar-read-only-ignored',
+    models: 'a StMM built without VarCheckLib enforcement while U-Boot relies on VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY to implement EFI_VARIABLE_READ_ONLY (lib/efi_loader/efi_variable_tee.c)',
+    uri: fault('smmvar-read-only-ignored', async (op, body, next) => {
+      if (fnOf(body) !== BigInt(F.VAR_CHECK_VARIABLE_PROPERTY_SET)) return next(op, body);
+      const a = answer(body);
+      if (!a || a.payload.length < 48) return next(op, body);
+      const out = body.slice();
+      const at = a.statusAt + 8 + 26;
+      new DataView(out.buffer).setUint16(at, new DataView(out.buffer).getUint16(at, true) & ~1, true);
+      const r = await next(op, out);
+      return r && { ...r, body: r.status === 0 ? withStatus(body, a.statusAt, answer(r.body)?.returnStatus ?? EFI.SUCCESS) : r.body };
+    }),
+    ids: ['smm-variable.var-check.*'],
+    caught: {
+      'smm-variable.var-check.read-only': 'FAIL',
+      'smm-variable.var-check.read-only-create': 'FAIL',
+    },
+  },
+  {
+    name: 'smmvar-lock-ignored',
+    models: 'tianocore/edk2 #8720: after VariableLock became a shim over VariablePolicy, a lock that answers EFI_SUCCESS and protects nothing',
+    uri: fault('smmvar-lock-ignored', async (op, body, next) => {
+      if (fnOf(body) !== BigInt(F.LOCK_VARIABLE)) return next(op, body);
+      const a = answer(body);
+      return { status: SPM_RET.SUCCESS, body: a ? withStatus(body, a.statusAt, EFI.SUCCESS) : body };
+    }),
+    ids: ['smm-variable.lock.*'],
+    caught: {
+      'smm-variable.lock.lock-variable': 'FAIL',
+      'smm-variable.lock.after-ready-to-boot': 'FAIL',
+    },
+  },
+  {
+    name: 'smmvar-volatile-persisted',
+    models: 'a store that writes every variable to flash whatever NON_VOLATILE says (volatile variables survive a reset; EBBR forbids the converse emulation of NV variables in RAM)',
+    uri: () => {
+      const kept = new Map<string, { guid: string; name: string; attributes: number; data: Uint8Array }>();
+      return registerSmmVariant(
+        'smmvar-volatile-persisted',
+        (store, cfg) =>
+          new (class extends SmmVariableService {
+            private restored = false;
+            override async handle(opcode: number, body: Uint8Array) {
+              if (!this.restored) {
+                this.restored = true;
+                for (const v of kept.values()) if (!this.store.get(v.guid, v.name)) await this.store.put({ ...v });
+              }
+              const r = await super.handle(opcode, body);
+              kept.clear();
+              for (const v of this.store.all()) if (!(v.attributes & ATTR.NON_VOLATILE) && v.name !== 'SetupMode' && v.name !== 'SecureBoot') kept.set(`${v.guid}/${v.name}`, v);
+              return r;
+            }
+          })(store, cfg),
+      );
+    },
+    ids: ['smm-variable.persist.*'],
+    caught: {
+      'smm-variable.persist.volatile-lost': 'FAIL',
+      'smm-variable.persist.enumeration-after-reset': 'FAIL',
+    },
+  },
+  {
+    name: 'smmvar-setup-mode-stuck',
+    models: 'SetupMode/SecureBoot not recomputed when PK is enrolled or deleted (the SecureBootState transitions the SCT documents but does not implement)',
+    uri: () =>
+      registerSmmVariant(
+        'smmvar-setup-mode-stuck',
+        (store, cfg) =>
+          new (class extends SmmVariableService {
+            private once = false;
+            protected override async updatePlatformMode(): Promise<void> {
+              if (this.once) return;
+              this.once = true;
+              await super.updatePlatformMode();
+            }
+          })(store, cfg),
+      ),
+    ids: ['smm-variable.secure-boot.*'],
+    caught: {
+      'smm-variable.secure-boot.pk-enrol': 'FAIL',
+      'smm-variable.secure-boot.pk-unsigned-delete': 'FAIL',
+    },
+  },
 ];
 
 describe('smm-variable fault-injected services', () => {
