@@ -133,15 +133,16 @@ export default [
   check({
     ...base,
     id: 'smm-variable.mm.short-message',
-    title: 'a message too short for SMM_VARIABLE_COMMUNICATE_HEADER is refused',
+    title: 'a message too short for SMM_VARIABLE_COMMUNICATE_HEADER is not processed and does not wedge the service',
     clause: CLAUSE.handler,
     requirement:
-      'A communication buffer smaller than SMM_VARIABLE_COMMUNICATE_HEADER_SIZE (16 bytes of Function and ReturnStatus) is not processed (edk2: "SMM communication buffer size invalid"); it is never answered as a successful variable operation, and the service keeps answering.',
+      'A communication buffer smaller than SMM_VARIABLE_COMMUNICATE_HEADER_SIZE (16 bytes of Function and ReturnStatus) is not processed (edk2: "SMM communication buffer size invalid"): the answer, if any, is the buffer of the same size, and the service keeps answering well-formed requests.',
     run: async (t) => {
       for (const n of [0, 8, 15]) {
         const msg = new Writer().u64le(BigInt(F.QUERY_VARIABLE_INFO)).zeros(8).finish().subarray(0, n);
         const buf = new Writer().bytes(buildCommBuffer(0, new Uint8Array(0)).subarray(0, 16)).u64le(BigInt(n)).bytes(msg).finish();
         const r = await raw(t, buf, `message of ${n} bytes`);
+        if (r !== 'frame-error' && r.spm === 0) t.expectEqual(r.buffer.length, buf.length, `size of the buffer answered for a ${n}-byte message`);
         const how = r === 'frame-error' ? 'envelope error frame' : r.spm !== 0 ? spmRetName(r.spm) : 'MM success (nothing to report the status in)';
         t.note(`${n}-byte message: ${how}`);
       }
