@@ -47,9 +47,11 @@ async function ops(prefix: string, c: SmmVariableClient): Promise<Stats[]> {
 /** Creates VARS variables, then times full GetNextVariableName enumerations. */
 async function enumeration(prefix: string, c: SmmVariableClient): Promise<void> {
   const data = new Uint8Array(32).fill(1);
+  const heap0 = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   for (let k = 0; k < VARS; k++) must(await c.setVariable(`Enum${String(k).padStart(4, '0')}`, GUID, NV_BS_RT, data), 'create');
   const create = performance.now() - t0;
+  const heapGrowth = (process.memoryUsage().heapUsed - heap0) / 1024 / 1024;
   const runs: number[] = [];
   let count = 0;
   for (let rep = 0; rep < 3; rep++) {
@@ -69,7 +71,7 @@ async function enumeration(prefix: string, c: SmmVariableClient): Promise<void> 
   }
   runs.sort((a, b) => a - b);
   console.log(
-    `${prefix}: created ${VARS} NV variables in ${create.toFixed(0)} ms (${((VARS / create) * 1000).toFixed(0)}/s); full enumeration of ${count} variables: median ${percentile(runs, 50).toFixed(1)} ms (${((percentile(runs, 50) * 1000) / count).toFixed(1)} µs per GetNextVariableName), best ${runs[0]!.toFixed(1)} ms`,
+    `${prefix}: created ${VARS} NV variables in ${create.toFixed(0)} ms (${((VARS / create) * 1000).toFixed(0)}/s); full enumeration of ${count} variables: median ${percentile(runs, 50).toFixed(1)} ms (${((percentile(runs, 50) * 1000) / count).toFixed(1)} µs per GetNextVariableName), best ${runs[0]!.toFixed(1)} ms; heap growth while creating: ${heapGrowth.toFixed(1)} MiB (this process${prefix === 'tcp' ? ': client side only' : ': client and reference'})`,
   );
 }
 
