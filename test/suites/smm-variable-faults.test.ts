@@ -455,6 +455,59 @@ const CASES: Case[] = [
       'smm-variable.secure-boot.pk-unsigned-delete': 'FAIL',
     },
   },
+  {
+    name: 'smmvar-no-parameter-validation',
+    models: 'a variable service that skips attribute and size validation and stores what it gets (the firmware SCT SetVariable_Conf / QueryVariableInfo_Conf and FWTS "invalid attributes" exist for)',
+    uri: fault('smmvar-no-parameter-validation', async (op, body, next) => {
+      const r = await next(op, body);
+      const fn = fnOf(body);
+      if (!r || r.status !== 0 || (fn !== BigInt(F.SET_VARIABLE) && fn !== BigInt(F.QUERY_VARIABLE_INFO) && fn !== BigInt(F.VAR_CHECK_VARIABLE_PROPERTY_SET))) return r;
+      const a = answer(r.body);
+      return a && a.returnStatus === EFI.INVALID_PARAMETER ? { ...r, body: withStatus(r.body, a.statusAt, EFI.SUCCESS) } : r;
+    }),
+    ids: ['smm-variable.set.*', 'smm-variable.query.*', 'smm-variable.var-check.*'],
+    caught: {
+      'smm-variable.query.attributes-zero': 'FAIL',
+      'smm-variable.query.hardware-error-without-nv': 'FAIL',
+      'smm-variable.query.nv-only': 'FAIL',
+      'smm-variable.query.runtime-without-bootservice': 'FAIL',
+      'smm-variable.set.attributes-change': 'FAIL',
+      'smm-variable.set.empty-name': 'FAIL',
+      // the service now "stores" HwErrRec: the check asks the profile to declare the capability
+      'smm-variable.set.hardware-error-record': 'UNSUPPORTED',
+      'smm-variable.set.nv-only': 'NON-STRICT',
+      'smm-variable.set.reserved-attributes': 'FAIL',
+      'smm-variable.set.runtime-without-bootservice': 'FAIL',
+      'smm-variable.set.too-large': 'FAIL',
+      'smm-variable.var-check.attributes': 'FAIL',
+      'smm-variable.var-check.max-size': 'FAIL',
+      'smm-variable.var-check.min-size': 'FAIL',
+      'smm-variable.var-check.revision': 'NON-STRICT',
+    },
+  },
+  {
+    name: 'smmvar-query-sizes-wrong',
+    models: 'QueryVariableInfo answering fixed sizes that ignore what is stored (Remaining = Maximum, MaximumVariableSize larger than the store; FWTS uefivarinfo and SCT QueryVariableInfo_Func compare them)',
+    uri: fault('smmvar-query-sizes-wrong', async (op, body, next) => {
+      const r = await next(op, body);
+      if (!r || r.status !== 0 || fnOf(body) !== BigInt(F.QUERY_VARIABLE_INFO)) return r;
+      const a = answer(r.body);
+      if (!a || a.returnStatus !== EFI.SUCCESS) return r;
+      const out = r.body.slice();
+      const v = new DataView(out.buffer);
+      const max = v.getBigUint64(a.statusAt + 8, true);
+      v.setBigUint64(a.statusAt + 8 + 8, max, true);
+      v.setBigUint64(a.statusAt + 8 + 16, max * 2n, true);
+      return { ...r, body: out };
+    }),
+    ids: ['smm-variable.query.*', 'smm-variable.set.max-size-accepted', 'smm-variable.set.too-large', 'smm-variable.persist.quota-after-reset'],
+    caught: {
+      'smm-variable.query.consistent': 'FAIL',
+      'smm-variable.query.remaining-decreases': 'FAIL',
+      // twice the real maximum no longer fits the MM payload
+      'smm-variable.set.max-size-accepted': 'UNSUPPORTED',
+    },
+  },
 ];
 
 describe('smm-variable fault-injected services', () => {
