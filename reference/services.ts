@@ -6,6 +6,8 @@ import { PSA } from '../protocol/psa/status.js';
 import type { ServiceResponse, TargetService } from '../protocol/services.js';
 import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
+import { smmVariableHandler } from './smm-variable/service.js';
+import { SPM_RET } from '../protocol/smm-variable/status.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
 
@@ -22,5 +24,9 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   ps: {
     create: async (env) => storageHandler('ps', await env.ps('ns')),
     failureStatus: PSA.ERROR_GENERIC_ERROR,
+  },
+  'smm-variable': {
+    create: (env) => smmVariableHandler(env),
+    failureStatus: SPM_RET.DENIED,
   },
 };
