@@ -10,6 +10,9 @@
 import { ControlClient } from '../clients/control.js';
 import { Writer, hex } from '../protocol/bytes.js';
 import { helloServiceNames, type Hello } from '../protocol/control.js';
+import { MM_COMMUNICATE_OPCODE, SmmVariableFunction, buildCommBuffer, decodeCommBuffer } from '../protocol/smm-variable/buffer.js';
+import { GET_PAYLOAD_SIZE_SIZE } from '../protocol/smm-variable/payloads.js';
+import { efiStatusName } from '../protocol/smm-variable/status.js';
 import type { ServiceName } from '../protocol/services.js';
 import { loadProfile, overrideTarget, UsageError } from '../suites/harness/profile.js';
 import { statusNameFor } from '../suites/harness/status-names.js';
@@ -130,28 +133,27 @@ function probeFor(service: ServiceName): Probe {
       };
     case 'tpm2':
       return tpmProbe();
-    case 'smm-variable': {
-      // EFI_MM_COMMUNICATE_HEADER (gEfiSmmVariableProtocolGuid, MessageLength) + SMM_VARIABLE_COMMUNICATE_HEADER
-      // (Function 11 GET_PAYLOAD_SIZE) + UINTN payload: a read-only query
-      const guid = [0xed32d533, 0x99e6, 0x4209];
-      const w = new Writer().u32le(guid[0]!).u16le(guid[1]!).u16le(guid[2]!).bytes(Uint8Array.from([0x9c, 0xc0, 0x2d, 0x72, 0xcd, 0xd9, 0x98, 0xa7]));
-      w.u64le(16 + 8).u64le(11).u64le(0n).u64le(0n);
+    case 'smm-variable':
+      // SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE: a read-only query (docs/smm-variable.md, Envelope bodies)
       return {
         what: 'MM COMMUNICATE SMM_VARIABLE_FUNCTION_GET_PAYLOAD_SIZE',
-        opcode: 0,
-        body: w.finish(),
+        opcode: MM_COMMUNICATE_OPCODE,
+        body: buildCommBuffer(SmmVariableFunction.GET_PAYLOAD_SIZE, new Uint8Array(GET_PAYLOAD_SIZE_SIZE)),
         read: (status, body) => {
-          if (body.length < 48) return { detail: `MM return ${status}, ${body.length}-byte buffer back` };
-          const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-          const ret = view.getBigUint64(32, true);
-          const size = view.getBigUint64(40, true);
+          const mm = statusNameFor(service, status);
+          let a: ReturnType<typeof decodeCommBuffer>;
+          try {
+            a = decodeCommBuffer(body);
+          } catch (e) {
+            return { detail: `${mm}; the buffer came back undecodable: ${(e as Error).message}` };
+          }
+          const size = a.payload.length >= 8 ? new DataView(a.payload.buffer, a.payload.byteOffset).getBigUint64(0, true) : undefined;
           return {
-            detail: `MM return ${status}, ReturnStatus 0x${ret.toString(16)}, variable payload size ${size}`,
-            info: { mmReturn: status, returnStatus: `0x${ret.toString(16)}`, variablePayloadSize: Number(size) },
+            detail: `${mm}, ${efiStatusName(a.returnStatus)}, variable payload size ${size ?? '?'}`,
+            info: { mmReturn: status, returnStatus: efiStatusName(a.returnStatus), variablePayloadSize: size === undefined ? undefined : Number(size) },
           };
         },
       };
-    }
     case 'rpmb':
       // OP-TEE's RPC to the supplicant: rpmb_req {cmd 1 GET_DEV_INFO, dev_id 0, block_count 0}
       return {

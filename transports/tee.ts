@@ -242,22 +242,22 @@ class TeeDevice {
   }
 
   private async callStmm(session: number, opcode: number, body: Uint8Array, timeoutMs: number): Promise<ServiceResponse> {
-    if (opcode !== PTA_STMM_CMD_COMMUNICATE) {
-      throw new TransportError('unsupported', `tee: PTA_STMM has one command, COMMUNICATE (0); opcode ${opcode} cannot be carried`);
-    }
+    // the opcode is the PTA command: COMMUNICATE (0) is the only one PTA_STMM has; another is sent
+    // as it is, and what the PTA answers (a TEEC error) is reported
     if (body.length === 0) throw new TransportError('unsupported', 'tee: PTA_STMM needs a non-empty MM communicate buffer');
     const shm = this.shm('smm-variable', body.length);
     shm.view.set(body, 0);
+    const what = opcode === PTA_STMM_CMD_COMMUNICATE ? 'PTA_STMM COMMUNICATE' : `PTA_STMM command ${opcode}`;
     const r = await this.invoke(
       session,
-      PTA_STMM_CMD_COMMUNICATE,
+      opcode,
       [memref(PARAM_ATTR.MEMREF_INOUT, shm.id, 0, body.length), value(PARAM_ATTR.VALUE_OUTPUT), NONE_PARAM, NONE_PARAM],
-      'PTA_STMM COMMUNICATE',
+      what,
       timeoutMs,
     );
     if (r.ret !== TEEC.SUCCESS) {
       const cap = r.ret === TEEC.ERROR_EXCESS_DATA ? ` (the StMM buffer holds ${r.params[0]!.b} bytes)` : '';
-      throw new TransportError('remote', `tee: PTA_STMM COMMUNICATE: ${teecName(r.ret)} from ${originName(r.origin)}${cap}`);
+      throw new TransportError('remote', `tee: ${what}: ${teecName(r.ret)} from ${originName(r.origin)}${cap}`);
     }
     const size = Math.min(Number(r.params[0]!.b), body.length);
     // value[1].a: the MM return code (ARM_SVC_SPM_RET_*), a 32-bit signed value

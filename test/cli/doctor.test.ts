@@ -35,11 +35,13 @@ describe('fwsec doctor', () => {
     const { code, report, text } = await doctor(['--profile', 'reference']);
     expect(code).toBe(0);
     expect(report.health).toBe('ok');
-    expect(report.transports[0]!.hello).toMatchObject({ agent: 'fwsec reference', protocolVersion: 1, services: ['control', 'its', 'ps'] });
+    expect(report.transports[0]!.hello).toMatchObject({ agent: 'fwsec reference', protocolVersion: 1, services: ['control', 'its', 'ps', 'smm-variable'] });
     expect(report.services.map((s) => [s.service, s.health])).toEqual([
       ['its', 'ok'],
       ['ps', 'ok'],
+      ['smm-variable', 'ok'],
     ]);
+    expect(report.services[2]!.detail).toMatch(/^ARM_SVC_SPM_RET_SUCCESS \(0\), EFI_SUCCESS.*, variable payload size [1-9]\d*$/);
     expect(report.services[0]!.detail).toBe('answered PSA_ERROR_INVALID_ARGUMENT (-135)');
     expect(report.services[1]!.info).toMatchObject({ supportFlags: 1 });
     expect(text).toMatch(/result: OK: every service answers/);
@@ -155,7 +157,7 @@ describe('fwsec doctor on the example Linux board profile (device transports thr
       expect(by.get('crypto')!.detail).toMatch(/open session to d9df52d5-16a2-4bb2-9aa4-d26d3b84e8c0: ioctl failed: ENODEV/);
       expect(by.get('tpm2')!.info).toMatchObject({ family: '2.0', revision: '1.59', manufacturer: 'IBM', firmware: '8217.4131' });
       expect(by.get('rpmb')!.detail).toBe('CID fe014e4d4d4330344742c8f6552a6115, RPMB 256 KiB, reliable write 1 sector(s)');
-      expect(by.get('smm-variable')!.detail).toMatch(/^MM return -2/);
+      expect(by.get('smm-variable')!.detail).toMatch(/^ARM_SVC_SPM_RET_INVALID_PARAMS \(-2\)/);
       expect(by.get('ps')!.detail).toMatch(/PSA_ERROR_INVALID_ARGUMENT.*get_support 0x1/);
       expect(report.transports.every((t) => /no fwsec control service/.test(t.detail))).toBe(true);
       expect(report.health).toBe('failing');

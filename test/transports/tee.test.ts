@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hex } from '../../protocol/bytes.js';
 import { ReferenceStack } from '../../reference/stack.js';
+import { SERVICES } from '../../protocol/services.js';
+import { TEEC, TEE_UUID } from '../../protocol/tee.js';
 import { DeviceDouble, REPO, deviceChild, runChild } from '../helpers/devdouble.js';
 import { opteeWorld, tsWorld } from '../helpers/tee-worlds.js';
 import { run, verdicts } from '../helpers/run.js';
@@ -79,6 +81,62 @@ describe('Trusted Services (tstee) binding: the psa-storage suite over tee:///de
   });
 });
 
+describe('PTA_STMM binding: the smm-variable suite over tee:///dev/tee0 against the reference', () => {
+  it('gives the in-process verdicts, the MM buffer in memref 0 and the MM return code in value 1', async () => {
+    const stack = await ReferenceStack.boot();
+    let invokes = 0;
+    const dbl = await DeviceDouble.start(
+      {
+        teeVersion: () => ({ implId: 1, implCaps: 1, genCaps: 5 }),
+        teeOpen: (uuid) => (uuid === TEE_UUID.PTA_STMM ? { ret: 0, session: 7 } : { ret: TEEC.ERROR_ITEM_NOT_FOUND, origin: 3 }),
+        // PTA_STMM: [MEMREF_INOUT buffer, VALUE_OUTPUT], the buffer to StMM (the reference service), its
+        // return register to value[1].a, the buffer back
+        teeInvoke: async (session, func, params) => {
+          if (session !== 7 || func !== 0 || params.map((p) => p.attr).join() !== '7,2,0,0') return { ret: TEEC.ERROR_BAD_PARAMETERS, origin: 4 };
+          invokes += 1;
+          const r = (await stack.handle(SERVICES['smm-variable'], 0, params[0]!.mem!))!;
+          return { ret: 0, params: [{ mem: r.body, b: BigInt(r.body.length) }, { a: BigInt(r.status >>> 0) }] };
+        },
+        teeClose: () => 0,
+        other: async (line) => {
+          if (line !== 'RESET') return 'errno=22';
+          await stack.reboot();
+          return 'ok';
+        },
+      },
+      dir,
+    );
+    try {
+      const reset = `${process.execPath} -e "const s=require('net').connect(process.argv[1]);s.end('RESET\\n');s.on('data',()=>s.destroy())" ${dbl.socketPath}`;
+      const reference = JSON.parse(readFileSync(join(REPO, 'profiles/reference.json'), 'utf8')) as { capabilities: Record<string, unknown> };
+      const profile = join(dir, 'stmm-board.json');
+      writeFileSync(
+        profile,
+        JSON.stringify({
+          name: 'stmm-double',
+          services: { 'smm-variable': 'tee:///dev/tee0' },
+          capabilities: reference.capabilities,
+          allowDestructive: true,
+          reset: { method: 'command', command: reset, readyTimeoutMs: 5000 },
+        }),
+      );
+      const out = join(dir, 'results-stmm');
+      const r = await runChild([FWSEC, 'run', '--profile', profile, '--suite', 'smm-variable', '--allow-destructive', '--out', out], dbl.env({ '/dev/tee0': 'tee' }));
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { results: { id: string; verdict: string; message?: string }[] };
+      const inproc = verdicts(await run({ suites: ['smm-variable'] }));
+      const differ = report.results.filter((x) => inproc.get(x.id) !== x.verdict).map((x) => `${x.id}: ${x.verdict}: ${x.message}`);
+      expect(differ).toEqual([]);
+      expect(report.results.length).toBe(inproc.size);
+      expect(r.code, r.out.slice(-2000)).toBe(0);
+      expect(invokes).toBeGreaterThan(300);
+      expect(dbl.linesStarting('TEE_OPEN uuid=ed32d53399e642099cc02d72cdd998a7 login=0 cancel=0 n=4').length).toBe(1);
+      expect(stack.internalErrors).toBe(0);
+    } finally {
+      await dbl.close();
+    }
+  });
+});
+
 describe('OP-TEE bindings: PTA_STMM and the fTPM TA', () => {
   it('carry the MM buffer and TPM commands with the parameters OP-TEE and Linux use', async () => {
     const world = opteeWorld();
@@ -103,7 +161,8 @@ describe('OP-TEE bindings: PTA_STMM and the fTPM TA', () => {
       expect(res[3]!.message).toMatch(/TEEC_ERROR_EXCESS_DATA.*holds 16384 bytes/);
       expect(res[4]!.error).toBe('unsupported');
       expect(res[4]!.message).toMatch(/needs a Trusted Services \(tstee\) device, but \/dev\/tee0 is OP-TEE/);
-      expect(res[5]!.error).toBe('unsupported');
+      expect(res[5]!.error).toBe('remote'); // PTA_STMM has no command 5: the PTA's answer is reported
+      expect(res[5]!.message).toMatch(/PTA_STMM command 5: TEEC_ERROR_BAD_PARAMETERS from TRUSTED_APP/);
       // one session per TA, reused
       expect(dbl.linesStarting('TEE_OPEN uuid=ed32d53399e642099cc02d72cdd998a7 login=0 cancel=0 n=4 p0=0,0,0,0').length).toBe(1);
       expect(dbl.linesStarting('TEE_OPEN uuid=bc50d971d4c942c482cb343fb7f37896').length).toBe(1);
