@@ -31,31 +31,41 @@ const child = (dbl: DeviceDouble, uri: string, calls: object[], devices: Record<
 
 const FWSEC = join(REPO, 'bin/fwsec.js');
 
+/**
+ * Runs `fwsec run --suite SUITE` in a child process whose /dev/tee0 is the double, with a profile
+ * mapping `services` to tee:///dev/tee0 and a reset command that reboots the double's reference
+ * stack; returns the child's output and exit code, and the checks whose verdict differs in-process.
+ */
+async function suiteOverTee(dbl: DeviceDouble, suite: string, services: string[]): Promise<{ code: number | null; out: string; total: number; inprocTotal: number; differ: string[] }> {
+  const reset = `${process.execPath} -e "const s=require('net').connect(process.argv[1]);s.end('RESET\\\\n');s.on('data',()=>s.destroy())" ${dbl.socketPath}`;
+  const reference = JSON.parse(readFileSync(join(REPO, 'profiles/reference.json'), 'utf8')) as { capabilities: Record<string, unknown> };
+  const profile = join(dir, `${suite}-board.json`);
+  writeFileSync(
+    profile,
+    JSON.stringify({
+      name: `${suite}-over-tee`,
+      kind: 'hardware',
+      services: Object.fromEntries(services.map((x) => [x, 'tee:///dev/tee0'])),
+      capabilities: reference.capabilities,
+      allowDestructive: true,
+      reset: { method: 'command', command: reset, readyTimeoutMs: 5000 },
+    }),
+  );
+  const out = join(dir, `results-${suite}`);
+  const r = await runChild([FWSEC, 'run', '--profile', profile, '--suite', suite, '--allow-destructive', '--out', out], dbl.env({ '/dev/tee0': 'tee' }));
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { results: { id: string; verdict: string; message?: string }[] };
+  const inproc = verdicts(await run({ suites: [suite] }));
+  const differ = report.results.filter((x) => inproc.get(x.id) !== x.verdict).map((x) => `${x.id}: ${x.verdict}: ${x.message}`);
+  return { code: r.code, out: r.out, total: report.results.length, inprocTotal: inproc.size, differ };
+}
+
 describe('Trusted Services (tstee) binding: the psa-storage suite over tee:///dev/tee0', () => {
   it('gives the in-process verdicts through koffi, the kernel ABI and the reference, but for the 4 checks with 32-bit opcodes', async () => {
     const stack = await ReferenceStack.boot();
     const world = tsWorld(stack);
     const dbl = await DeviceDouble.start(world, dir);
     try {
-      const reset = `${process.execPath} -e "const s=require('net').connect(process.argv[1]);s.end('RESET\\\\n');s.on('data',()=>s.destroy())" ${dbl.socketPath}`;
-      const reference = JSON.parse(readFileSync(join(REPO, 'profiles/reference.json'), 'utf8')) as { capabilities: Record<string, unknown> };
-      const profile = join(dir, 'tee-board.json');
-      writeFileSync(
-        profile,
-        JSON.stringify({
-          name: 'tee-double',
-          kind: 'hardware',
-          services: { its: 'tee:///dev/tee0', ps: 'tee:///dev/tee0' },
-          capabilities: reference.capabilities,
-          allowDestructive: true,
-          reset: { method: 'command', command: reset, readyTimeoutMs: 5000 },
-        }),
-      );
-      const out = join(dir, 'results-ts');
-      const r = await runChild([FWSEC, 'run', '--profile', profile, '--suite', 'psa-storage', '--allow-destructive', '--out', out], dbl.env({ '/dev/tee0': 'tee' }));
-      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { results: { id: string; verdict: string; message?: string }[] };
-      const inproc = verdicts(await run({ suites: ['psa-storage'] }));
-      const differ = report.results.filter((x) => inproc.get(x.id) !== x.verdict).map((x) => `${x.id}: ${x.verdict}: ${x.message}`);
+      const { differ, total, inprocTotal, out } = await suiteOverTee(dbl, 'psa-storage', ['its', 'ps']);
       // Trusted Services opcodes are 16 bits (FF-A w3[15:0], libts uint16_t opcode; tstee takes
       // lower_16_bits(func)): the transport refuses wider ones instead of truncating them, so the four
       // checks that send 32-bit opcodes cannot run over this path (waived in profiles/examples/linux-board-tee)
@@ -65,8 +75,8 @@ describe('Trusted Services (tstee) binding: the psa-storage suite over tee:///de
         'psa-storage.its-wire.fuzz: ERROR: tee: Trusted Services opcodes are 16-bit, got 0xe603d2d8',
         'psa-storage.ps-wire.fuzz: ERROR: tee: Trusted Services opcodes are 16-bit, got 0xd84ae655',
       ]);
-      expect(report.results.length).toBe(inproc.size);
-      expect(r.out).toMatch(/PASS 131, ERROR 4/);
+      expect(total).toBe(inprocTotal);
+      expect(out).toMatch(/PASS 131, ERROR 4/);
       // what crossed the boundary: libts-shaped sessions and invokes, real shared memory
       expect(world.invokes).toBeGreaterThan(200);
       expect(dbl.linesStarting('TEE_OPEN uuid=dc1eef48b17a4ccfac8bdfcff7711b14 login=0 cancel=0 n=0').length).toBeGreaterThanOrEqual(1);
@@ -107,26 +117,10 @@ describe('PTA_STMM binding: the smm-variable suite over tee:///dev/tee0 against 
       dir,
     );
     try {
-      const reset = `${process.execPath} -e "const s=require('net').connect(process.argv[1]);s.end('RESET\\n');s.on('data',()=>s.destroy())" ${dbl.socketPath}`;
-      const reference = JSON.parse(readFileSync(join(REPO, 'profiles/reference.json'), 'utf8')) as { capabilities: Record<string, unknown> };
-      const profile = join(dir, 'stmm-board.json');
-      writeFileSync(
-        profile,
-        JSON.stringify({
-          name: 'stmm-double',
-          services: { 'smm-variable': 'tee:///dev/tee0' },
-          capabilities: reference.capabilities,
-          allowDestructive: true,
-          reset: { method: 'command', command: reset, readyTimeoutMs: 5000 },
-        }),
-      );
-      const out = join(dir, 'results-stmm');
-      const r = await runChild([FWSEC, 'run', '--profile', profile, '--suite', 'smm-variable', '--allow-destructive', '--out', out], dbl.env({ '/dev/tee0': 'tee' }));
-      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { results: { id: string; verdict: string; message?: string }[] };
-      const inproc = verdicts(await run({ suites: ['smm-variable'] }));
-      const differ = report.results.filter((x) => inproc.get(x.id) !== x.verdict).map((x) => `${x.id}: ${x.verdict}: ${x.message}`);
+      const r = await suiteOverTee(dbl, 'smm-variable', ['smm-variable']);
+      const { differ } = r;
       expect(differ).toEqual([]);
-      expect(report.results.length).toBe(inproc.size);
+      expect(r.total).toBe(r.inprocTotal);
       expect(r.code, r.out.slice(-2000)).toBe(0);
       expect(invokes).toBeGreaterThan(300);
       expect(dbl.linesStarting('TEE_OPEN uuid=ed32d53399e642099cc02d72cdd998a7 login=0 cancel=0 n=4').length).toBe(1);
