@@ -69,6 +69,7 @@ async function suiteWall(label: string, target: string | undefined, lines: strin
   const s = (performance.now() - t0) / 1000;
   const pass = o.results.filter((r) => r.verdict === 'PASS').length;
   lines.push(`psa-storage over ${label.padEnd(30)} ${s.toFixed(2).padStart(6)} s wall, ${pass}/${o.results.length} PASS`);
+  for (const r of o.results.filter((x) => x.verdict !== 'PASS')) lines.push(`    ${r.verdict} ${r.id}: ${r.message ?? ''}`);
 }
 
 export async function transportsBench(): Promise<void> {
