@@ -1,8 +1,12 @@
 // Benchmarks by name; add one entry per area.
 import { storageBench } from './storage.js';
+import { transportsBench } from './transports.js';
+import { smmVariableBench } from './smm-variable.js';
 import { tpm2Bench } from './tpm2.js';
 
 export const BENCHES: Record<string, () => Promise<void>> = {
   storage: storageBench,
+  transports: transportsBench,
+  'smm-variable': smmVariableBench,
   tpm2: tpm2Bench,
 };

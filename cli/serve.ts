@@ -5,20 +5,24 @@ import { FileMedium } from '../reference/medium.js';
 import { listenTcp, parseListen, type Listening } from '../reference/server/tcp.js';
 import { listenSwtpm } from '../reference/server/swtpm.js';
 import { listenMssim } from '../reference/server/mssim.js';
+import { parseSerialListen, serveSerial, type SerialServing } from '../reference/server/serial.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../suites/harness/profile.js';
 import { intOption, parse } from './args.js';
 
-export const SERVE_HELP = `usage: fwsec serve --listen tcp://127.0.0.1:PORT [options]
+export const SERVE_HELP = `usage: fwsec serve --listen tcp://127.0.0.1:PORT | --serial PATH | --swtpm/--mssim tcp://127.0.0.1:PORT [options]
 
   --listen tcp://HOST:PORT  serve the fwsec envelope (HOST defaults to 127.0.0.1; PORT 0 picks one)
   --swtpm tcp://HOST:PORT   serve the reference TPM as swtpm 0.7.1 does: raw TPM commands on PORT,
                             control channel on PORT+1 (tpm2-tools: -T swtpm:host=HOST,port=PORT)
   --mssim tcp://HOST:PORT   serve the reference TPM as the Microsoft simulator: commands on PORT,
                             platform signals on PORT+1 (tpm2-tools: -T mssim:host=HOST,port=PORT)
+  --serial PATH[?baud=N]    serve the fwsec envelope on a tty (e.g. /dev/ttyUSB0, /dev/pts/3);
+                            reopened when the device goes away and comes back
   --state DIR               keep non-volatile state in DIR (default: memory, lost on exit)
   --config FILE             reference configuration (JSON, as a profile's "reference" section)
-  --max-frame N             largest frame body accepted (default: the configuration's maxBody)
+  --max-frame N             largest frame body accepted and announced in HELLO (default: the
+                            configuration's maxBody, 1 MiB; on a UART 65536 or less is kinder)
   --verbose                 log connections and rejected frames to stderr`;
 
 export async function cmdServe(argv: string[]): Promise<number> {
@@ -26,6 +30,7 @@ export async function cmdServe(argv: string[]): Promise<number> {
     listen: { type: 'string', multiple: true },
     swtpm: { type: 'string', multiple: true },
     mssim: { type: 'string', multiple: true },
+    serial: { type: 'string', multiple: true },
     state: { type: 'string' },
     config: { type: 'string' },
     'max-frame': { type: 'string' },
@@ -36,9 +41,16 @@ export async function cmdServe(argv: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
-  if (!v.listen?.length && !v.swtpm?.length && !v.mssim?.length) {
-    throw new UsageError('fwsec serve needs --listen tcp://127.0.0.1:PORT (or --swtpm / --mssim tcp://127.0.0.1:PORT)');
+  if (!v.listen?.length && !v.serial?.length && !v.swtpm?.length && !v.mssim?.length) {
+    throw new UsageError('fwsec serve needs --listen tcp://127.0.0.1:PORT, --serial PATH, or --swtpm / --mssim tcp://127.0.0.1:PORT');
   }
+  const serialSpecs = (v.serial ?? []).map((s) => {
+    try {
+      return parseSerialListen(s);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
   let config: unknown;
   if (v.config) {
     try {
@@ -47,6 +59,9 @@ export async function cmdServe(argv: string[]): Promise<number> {
       throw new UsageError(`--config ${v.config}: ${(e as Error).message}`);
     }
   }
+  const maxFrame = intOption(v['max-frame'], '--max-frame', 64);
+  // the limit the servers enforce is the one HELLO announces (docs/agent.md section 3)
+  if (maxFrame !== undefined) config = { ...((config as Record<string, unknown> | undefined) ?? {}), maxBody: maxFrame };
   const log = v.verbose ? (l: string) => process.stderr.write(`[serve] ${l}\n`) : undefined;
   let stack: ReferenceStack;
   try {
@@ -54,7 +69,7 @@ export async function cmdServe(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const maxBody = intOption(v['max-frame'], '--max-frame', 64) ?? stack.config.maxBody;
+  const maxBody = stack.config.maxBody;
   const listening: Listening[] = [];
   for (const l of v.listen ?? []) {
     const { host, port } = parseListen(l);
@@ -72,11 +87,20 @@ export async function cmdServe(argv: string[]): Promise<number> {
   for (const l of listening) {
     console.log(`fwsec serve: listening on ${l.uri} (state: ${stack.medium.description}; services: ${stack.services.join(', ')})`);
   }
+  const serial: SerialServing[] = [];
+  for (const s of serialSpecs) {
+    const serving = serveSerial(stack, s.path, { baudRate: s.baudRate, maxBody, log });
+    serial.push(serving);
+    if (log) log(`waiting for ${s.path}`);
+    await serving.ready;
+    console.log(`fwsec serve: serving on serial ${s.path} at ${s.baudRate} baud (state: ${stack.medium.description}; services: ${stack.services.join(', ')})`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
   for (const l of listening) await l.close();
+  for (const s of serial) await s.close();
   return 0;
 }

@@ -194,8 +194,7 @@ export class Writer {
     return this;
   }
   bytes(b: Uint8Array): this {
-    // room() may replace this.buf: reserve first, then copy into the current buffer
-    const at = this.room(b.length);
+    const at = this.room(b.length); // room() may replace this.buf: take the offset first
     this.buf.set(b, at);
     return this;
   }

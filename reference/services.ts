@@ -8,6 +8,8 @@ import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
 import { Tpm2PlatformStatus } from '../protocol/tpm2/platform.js';
 import { tpm2Handler } from './tpm2/service.js';
+import { smmVariableHandler } from './smm-variable/service.js';
+import { SPM_RET } from '../protocol/smm-variable/status.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
 
@@ -28,5 +30,9 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   tpm2: {
     create: (env) => tpm2Handler(env),
     failureStatus: Tpm2PlatformStatus.FAILED,
+  },
+  'smm-variable': {
+    create: (env) => smmVariableHandler(env),
+    failureStatus: SPM_RET.DENIED,
   },
 };

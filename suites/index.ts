@@ -4,8 +4,9 @@ import type { Profile } from './harness/profile.js';
 import type { CheckDef, SuiteDef } from './harness/types.js';
 import psaStorage from './psa-storage/index.js';
 import tpm2 from './tpm2/index.js';
+import smmVariable from './smm-variable/index.js';
 
-export const SUITES: SuiteDef[] = [psaStorage, tpm2];
+export const SUITES: SuiteDef[] = [psaStorage, smmVariable, tpm2];
 
 export function suiteNames(): string[] {
   return SUITES.map((s) => s.name);

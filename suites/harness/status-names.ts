@@ -3,6 +3,7 @@
 import { controlStatusName } from '../../protocol/control.js';
 import { psaStatusName } from '../../protocol/psa/status.js';
 import { tpm2PlatformStatusName } from '../../protocol/tpm2/platform.js';
+import { spmRetName } from '../../protocol/smm-variable/status.js';
 import type { StatusDomain } from './signals.js';
 import type { ServiceKey } from './types.js';
 
@@ -14,6 +15,8 @@ const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> 
   ps: psaStatusName,
   crypto: psaStatusName,
   tpm2: tpm2PlatformStatusName,
+  // the envelope status of smm-variable is the MM layer's ARM_SVC_SPM_RET_*; the EFI_STATUS is inside the buffer
+  'smm-variable': spmRetName,
 };
 
 export function statusNameFor(service: string, code: number): string {
