@@ -4,14 +4,14 @@
 // handshake), platform port PORT+1 (power, NV, cancel, physical presence,
 // reset); every platform signal is acknowledged with u32 0. While powered
 // off a command answers a zero-length response, as the simulator does.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { TpmWriter } from '../../protocol/tpm2/marshal.js';
 import { MSSIM_MAX_COMMAND, MssimCmd } from '../../protocol/tpm2/mssim.js';
 import { Tpm2Op, Tpm2PlatformStatus } from '../../protocol/tpm2/platform.js';
 import { SERVICES } from '../../protocol/services.js';
 import type { FrameHandler } from './envelope.js';
 import type { Listening } from './tcp.js';
-import type { TpmPortOptions } from './swtpm.js';
+import { listenPortPair, type TpmPortOptions } from './swtpm.js';
 
 const TPM2 = SERVICES.tpm2;
 const u32 = (v: number) => new TpmWriter(4).u32(v).finish();
@@ -177,50 +177,8 @@ async function servePlatformPort(target: FrameHandler, sock: Socket, st: SimStat
   }
 }
 
-function listen(host: string, port: number, onConn: (s: Socket) => Promise<void>, log?: (l: string) => void): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((sock) => {
-    sockets.add(sock);
-    sock.setNoDelay(true);
-    sock.on('error', (e) => log?.(`mssim ${sock.remoteAddress}:${sock.remotePort}: ${e.message}`));
-    sock.on('close', () => sockets.delete(sock));
-    onConn(sock).catch(() => sock.destroy());
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      const a = server.address();
-      resolve({ server, port: typeof a === 'object' && a ? a.port : port, sockets });
-    });
-  });
-}
-
-const closeAll = (l: { server: Server; sockets: Set<Socket> }) =>
-  new Promise<void>((res) => {
-    for (const s of l.sockets) s.destroy();
-    l.server.close(() => res());
-  });
-
 /** Listens on PORT (commands) and PORT+1 (platform). The simulator starts powered on, as fwsec serve's TPM does. */
-export async function listenMssim(target: FrameHandler, host: string, port: number, o: TpmPortOptions = {}): Promise<Listening> {
+export function listenMssim(target: FrameHandler, host: string, port: number, o: TpmPortOptions = {}): Promise<Listening> {
   const st: SimState = { powered: true };
-  for (let attempt = 0; ; attempt++) {
-    const cmd = await listen(host, port, (s) => serveCommandPort(target, s, st, o), o.log);
-    try {
-      const plat = await listen(host, cmd.port + 1, (s) => servePlatformPort(target, s, st, o), o.log);
-      const shown = host.includes(':') ? `[${host}]` : host;
-      return {
-        uri: `mssim://${shown}:${cmd.port}`,
-        port: cmd.port,
-        close: async () => {
-          await closeAll(cmd);
-          await closeAll(plat);
-        },
-      };
-    } catch (e) {
-      await closeAll(cmd);
-      if (port !== 0 || attempt > 20) throw e;
-    }
-  }
+  return listenPortPair('mssim', host, port, (s) => serveCommandPort(target, s, st, o), (s) => servePlatformPort(target, s, st, o), o.log);
 }

@@ -249,14 +249,16 @@ async function control(target: FrameHandler, cmd: number, p: Uint8Array, o: TpmP
   }
 }
 
-function listen(host: string, port: number, onConn: (s: Socket) => void, log?: (l: string) => void): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
+type OnConn = (s: Socket) => void | Promise<void>;
+
+function listen(host: string, port: number, onConn: OnConn, log?: (l: string) => void): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
   const sockets = new Set<Socket>();
   const server = createServer((sock) => {
     sockets.add(sock);
     sock.setNoDelay(true);
     sock.on('error', (e) => log?.(`${sock.remoteAddress}:${sock.remotePort}: ${e.message}`));
     sock.on('close', () => sockets.delete(sock));
-    onConn(sock);
+    Promise.resolve(onConn(sock)).catch(() => sock.destroy());
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -275,25 +277,33 @@ function closeAll(l: { server: Server; sockets: Set<Socket> }): Promise<void> {
   });
 }
 
-/** Listens on PORT (data) and PORT+1 (control). PORT 0 picks a free pair. */
-export async function listenSwtpm(target: FrameHandler, host: string, port: number, o: TpmPortOptions = {}): Promise<Listening> {
+/**
+ * Listens on PORT and PORT+1 (swtpm: data and control; mssim: commands and
+ * platform). PORT 0 picks a free pair.
+ */
+export async function listenPortPair(scheme: string, host: string, port: number, first: OnConn, second: OnConn, log?: (l: string) => void): Promise<Listening> {
   for (let attempt = 0; ; attempt++) {
-    const data = await listen(host, port, (s) => serveTpmData(target, s, o), o.log);
+    const a = await listen(host, port, first, log);
     try {
-      const ctrl = await listen(host, data.port + 1, (s) => serveTpmControl(target, s, o), o.log);
+      const b = await listen(host, a.port + 1, second, log);
       const shown = host.includes(':') ? `[${host}]` : host;
       return {
-        uri: `swtpm://${shown}:${data.port}`,
-        port: data.port,
+        uri: `${scheme}://${shown}:${a.port}`,
+        port: a.port,
         close: async () => {
-          await closeAll(data);
-          await closeAll(ctrl);
+          await closeAll(a);
+          await closeAll(b);
         },
       };
     } catch (e) {
-      await closeAll(data);
+      await closeAll(a);
       // PORT+1 taken: with a chosen port that is the user's problem, with port 0 try another pair
       if (port !== 0 || attempt > 20) throw e;
     }
   }
+}
+
+/** Listens on PORT (data) and PORT+1 (control). PORT 0 picks a free pair. */
+export function listenSwtpm(target: FrameHandler, host: string, port: number, o: TpmPortOptions = {}): Promise<Listening> {
+  return listenPortPair('swtpm', host, port, (s) => serveTpmData(target, s, o), (s) => serveTpmControl(target, s, o), o.log);
 }

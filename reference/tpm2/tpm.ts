@@ -92,16 +92,10 @@ const EMPTY = new Uint8Array(0);
 const rand = (n: number) => new Uint8Array(randomBytes(n));
 
 /** State lost on TPM Reset, restored on Restart/Resume from the Shutdown(STATE) image. */
-interface ResetState {
-  nullProof: Uint8Array;
-  nullSeed: Uint8Array;
-  clearCount: number;
-  restartCount: number;
-  pcrCounter: number;
-  contextCounter: bigint;
+type ResetState = Omit<SavedState, 'savedSessions' | 'clear' | 'pcrs'> & {
   /** Saved sessions: handle -> sequence of their one valid context. */
   savedSessions: Map<number, bigint>;
-}
+};
 
 /** State lost on TPM Restart (Startup(CLEAR)), restored only on Resume. */
 interface ClearState {

@@ -23,6 +23,15 @@ async function extendSaved(x: Tx, pcr: number, fill: number): Promise<Uint8Array
 
 const CAPS = ['tpm2.power-cycle'];
 
+/** Extends a state-saved PCR, shuts down with `type`, powers on, Startup(CLEAR): the PCR must be back to zeros. */
+async function clearedBy(x: Tx, type: number, fill: number, what: string): Promise<void> {
+  await extendSaved(x, SAVED_PCR, fill);
+  x.ok(await x.c.shutdown(type), `TPM2_Shutdown(${type === SU.STATE ? 'STATE' : 'CLEAR'})`);
+  await x.c.init();
+  x.ok(await x.c.startup(SU.CLEAR), 'TPM2_Startup(CLEAR)');
+  x.bytes(await x.pcr(ALG.SHA256, SAVED_PCR), new Uint8Array(32), `PCR ${SAVED_PCR} after ${what}`);
+}
+
 export default [
   tpmCheck({
     id: 'tpm2.startup.clear-after-init',
@@ -147,13 +156,7 @@ export default [
     requirement: 'TPM2_Startup(TPM_SU_CLEAR) after TPM2_Shutdown(TPM_SU_STATE) is a TPM Restart: every PCR, including the state-saved ones, is set to its initial value.',
     capabilities: CAPS,
     destructive: true,
-    run: async (x) => {
-      await extendSaved(x, SAVED_PCR, 0x34);
-      x.ok(await x.c.shutdown(SU.STATE), 'TPM2_Shutdown(STATE)');
-      await x.c.init();
-      x.ok(await x.c.startup(SU.CLEAR), 'TPM2_Startup(CLEAR)');
-      x.bytes(await x.pcr(ALG.SHA256, SAVED_PCR), new Uint8Array(32), `PCR ${SAVED_PCR} after TPM Restart`);
-    },
+    run: (x) => clearedBy(x, SU.STATE, 0x34, 'TPM Restart'),
   }),
   tpmCheck({
     id: 'tpm2.startup.reset-resets-pcrs',
@@ -164,13 +167,7 @@ export default [
     requirement: 'TPM2_Startup(TPM_SU_CLEAR) after TPM2_Shutdown(TPM_SU_CLEAR) is a TPM Reset: every PCR is set to its initial value.',
     capabilities: CAPS,
     destructive: true,
-    run: async (x) => {
-      await extendSaved(x, SAVED_PCR, 0x35);
-      x.ok(await x.c.shutdown(SU.CLEAR), 'TPM2_Shutdown(CLEAR)');
-      await x.c.init();
-      x.ok(await x.c.startup(SU.CLEAR), 'TPM2_Startup(CLEAR)');
-      x.bytes(await x.pcr(ALG.SHA256, SAVED_PCR), new Uint8Array(32), `PCR ${SAVED_PCR} after TPM Reset`);
-    },
+    run: (x) => clearedBy(x, SU.CLEAR, 0x35, 'TPM Reset'),
   }),
   tpmCheck({
     id: 'tpm2.startup.saved-state-used-once',
