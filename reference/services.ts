@@ -6,6 +6,7 @@ import { PSA } from '../protocol/psa/status.js';
 import type { ServiceResponse, TargetService } from '../protocol/services.js';
 import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
+import { cryptoHandler } from './crypto/service.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
 
@@ -21,6 +22,10 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   },
   ps: {
     create: async (env) => storageHandler('ps', await env.ps('ns')),
+    failureStatus: PSA.ERROR_GENERIC_ERROR,
+  },
+  crypto: {
+    create: async (env) => (await cryptoHandler(env)).handle,
     failureStatus: PSA.ERROR_GENERIC_ERROR,
   },
 };
