@@ -1,0 +1,14 @@
+// PSA Certified Crypto API 1.2.1 over the Trusted Services packed-c crypto
+// protocol. One file per section of the spec (plus the wire protocol and
+// the model-based multi-part checks).
+import { defineSuite } from '../harness/check.js';
+import { CAPABILITIES } from './caps.js';
+import hash from './hash.js';
+
+export default defineSuite({
+  name: 'psa-crypto',
+  title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
+  service: 'crypto',
+  checks: [...hash],
+  capabilities: CAPABILITIES,
+});
