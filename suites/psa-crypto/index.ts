@@ -3,12 +3,14 @@
 // the model-based multi-part checks).
 import { defineSuite } from '../harness/check.js';
 import { CAPABILITIES } from './caps.js';
+import cipher from './cipher.js';
 import hash from './hash.js';
+import mac from './mac.js';
 
 export default defineSuite({
   name: 'psa-crypto',
   title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
   service: 'crypto',
-  checks: [...hash],
+  checks: [...hash, ...mac, ...cipher],
   capabilities: CAPABILITIES,
 });
