@@ -3,6 +3,7 @@
 // the model-based multi-part checks).
 import { defineSuite } from '../harness/check.js';
 import { CAPABILITIES } from './caps.js';
+import aead from './aead.js';
 import cipher from './cipher.js';
 import hash from './hash.js';
 import mac from './mac.js';
@@ -11,6 +12,6 @@ export default defineSuite({
   name: 'psa-crypto',
   title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
   service: 'crypto',
-  checks: [...hash, ...mac, ...cipher],
+  checks: [...hash, ...mac, ...cipher, ...aead],
   capabilities: CAPABILITIES,
 });
