@@ -147,7 +147,7 @@ export class CryptoClient {
     );
   }
 
-  async asymmetricEncrypt(id: number, alg: number, input: Uint8Array, salt = new Uint8Array(0)): Promise<Result<Uint8Array>> {
+  async asymmetricEncrypt(id: number, alg: number, input: Uint8Array, salt: Uint8Array = new Uint8Array(0)): Promise<Result<Uint8Array>> {
     const r = await this.call(
       Op.ASYMMETRIC_ENCRYPT,
       { id, alg, input, salt: salt.length ? salt : undefined },
@@ -156,7 +156,7 @@ export class CryptoClient {
     return { status: r.status, value: r.value?.output };
   }
 
-  async asymmetricDecrypt(id: number, alg: number, input: Uint8Array, salt = new Uint8Array(0)): Promise<Result<Uint8Array>> {
+  async asymmetricDecrypt(id: number, alg: number, input: Uint8Array, salt: Uint8Array = new Uint8Array(0)): Promise<Result<Uint8Array>> {
     const r = await this.call(
       Op.ASYMMETRIC_DECRYPT,
       { id, alg, input, salt: salt.length ? salt : undefined },

@@ -6,12 +6,15 @@ import { CAPABILITIES } from './caps.js';
 import aead from './aead.js';
 import cipher from './cipher.js';
 import hash from './hash.js';
+import ka from './ka.js';
 import mac from './mac.js';
+import pke from './pke.js';
+import sign from './sign.js';
 
 export default defineSuite({
   name: 'psa-crypto',
   title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
   service: 'crypto',
-  checks: [...hash, ...mac, ...cipher, ...aead],
+  checks: [...hash, ...mac, ...cipher, ...aead, ...sign, ...pke, ...ka],
   capabilities: CAPABILITIES,
 });

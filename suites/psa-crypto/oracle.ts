@@ -334,6 +334,11 @@ export function rsaDecrypt(priv: KeyObject, alg: number, ct: Uint8Array, label?:
   }
 }
 
+/** The RSA public operation without padding: m^e mod n, for building ciphertexts of chosen encryption blocks. */
+export function rsaPublicRaw(pub: KeyObject, block: Uint8Array): Uint8Array {
+  return u8(crypto.publicEncrypt({ key: pub, padding: crypto.constants.RSA_NO_PADDING }, block));
+}
+
 /** The RSA private operation without padding (for building signatures with chosen salt lengths etc.). */
 export function rsaRaw(priv: KeyObject, block: Uint8Array): Uint8Array {
   return u8(crypto.privateEncrypt({ key: priv, padding: crypto.constants.RSA_NO_PADDING }, block));
