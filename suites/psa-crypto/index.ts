@@ -7,6 +7,7 @@ import aead from './aead.js';
 import cipher from './cipher.js';
 import hash from './hash.js';
 import ka from './ka.js';
+import kdf from './kdf.js';
 import mac from './mac.js';
 import pke from './pke.js';
 import sign from './sign.js';
@@ -15,6 +16,6 @@ export default defineSuite({
   name: 'psa-crypto',
   title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
   service: 'crypto',
-  checks: [...hash, ...mac, ...cipher, ...aead, ...sign, ...pke, ...ka],
+  checks: [...hash, ...mac, ...cipher, ...aead, ...kdf, ...sign, ...pke, ...ka],
   capabilities: CAPABILITIES,
 });
