@@ -9,6 +9,7 @@ import hash from './hash.js';
 import ka from './ka.js';
 import kdf from './kdf.js';
 import mac from './mac.js';
+import management from './management.js';
 import pke from './pke.js';
 import sign from './sign.js';
 
@@ -16,6 +17,6 @@ export default defineSuite({
   name: 'psa-crypto',
   title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
   service: 'crypto',
-  checks: [...hash, ...mac, ...cipher, ...aead, ...kdf, ...sign, ...pke, ...ka],
+  checks: [...management, ...hash, ...mac, ...cipher, ...aead, ...kdf, ...sign, ...pke, ...ka],
   capabilities: CAPABILITIES,
 });
