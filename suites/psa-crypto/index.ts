@@ -9,7 +9,10 @@ import hash from './hash.js';
 import ka from './ka.js';
 import kdf from './kdf.js';
 import mac from './mac.js';
+import lifetimes from './lifetimes.js';
 import management from './management.js';
+import policy from './policy.js';
+import random from './random.js';
 import pke from './pke.js';
 import sign from './sign.js';
 
@@ -17,6 +20,6 @@ export default defineSuite({
   name: 'psa-crypto',
   title: 'PSA Certified Crypto API 1.2.1 (Trusted Services packed-c protocol)',
   service: 'crypto',
-  checks: [...management, ...hash, ...mac, ...cipher, ...aead, ...kdf, ...sign, ...pke, ...ka],
+  checks: [...management, ...lifetimes, ...policy, ...hash, ...mac, ...cipher, ...aead, ...kdf, ...sign, ...pke, ...ka, ...random],
   capabilities: CAPABILITIES,
 });
