@@ -312,6 +312,29 @@ export default [
     },
   }),
   check({
+    id: 'psa-crypto.kdf.hkdf-output-limit',
+    title: 'HKDF-SHA-256 produces at most 255 × 32 bytes',
+    spec: SPEC,
+    clause: '10.6.1 PSA_ALG_HKDF',
+    level: 'MUST',
+    requirement:
+      'PSA_ALG_HKDF is HKDF as specified by RFC 5869, whose output length L is at most 255 × HashLen (§2.3, the block counter is one octet): the capacity of a fresh HKDF-SHA-256 operation is at most 8160 bytes, those 8160 bytes can be read, and one byte more fails with PSA_ERROR_INSUFFICIENT_DATA.',
+    services: ['crypto'],
+    capabilities: [...HKDF_CAPS, DERIVE],
+    run: async (t) => {
+      const [salt, ikm, info] = [pattern(8, 171), pattern(32, 172), pattern(6, 173)];
+      const op = await hkdfReady(t, salt, ikm, info);
+      const c = client(t);
+      const g = await c.kdfGetCapacity(op);
+      expectPsa(t, g.status, PSA.SUCCESS, 'psa_key_derivation_get_capacity');
+      t.assert(g.value! <= 255 * 32, `the capacity of a fresh HKDF-SHA-256 operation is ${g.value}, more than 255 × 32 = 8160`);
+      const okm = concat(await output(t, op, 4096), await output(t, op, 255 * 32 - 4096));
+      // the last block is T(255), whose counter octet is 0xff: node:crypto computes the same 8160 bytes
+      t.expectBytes(okm, O.hkdf(Alg.SHA_256, ikm, salt, info, 255 * 32), 'the 8160-byte OKM (node:crypto HKDF)');
+      expectPsa(t, (await c.kdfOutputBytes(op, 1)).status, PSA.ERROR_INSUFFICIENT_DATA, 'psa_key_derivation_output_bytes(1) after 8160 bytes');
+    },
+  }),
+  check({
     id: 'psa-crypto.kdf.output-before-secret',
     title: 'output before the secret returns BAD_STATE',
     spec: SPEC,

@@ -84,6 +84,24 @@ async function abortAll(_r: Real, ss: SlotBase[], abort: (h: number) => Promise<
 
 const slotArb = fc.nat({ max: SLOTS - 1 });
 
+/** A command, with where it is a valid call (no BAD_STATE, no error state). */
+type Cmd<M extends object> = fc.AsyncCommand<M, Real> & { valid?: (m: M) => boolean };
+
+/**
+ * The commands, plus (four times as likely) a copy of each that runs
+ * only where the call is valid. Invalid calls stay in the mix (they test BAD_STATE and
+ * the error state), but sequences now reach the deep states (a complete
+ * message with a wrong tag, an exhausted capacity) instead of spending most
+ * of their length in an error state.
+ */
+function favourValid<M extends object>(cmds: fc.Arbitrary<Cmd<M>>[]): fc.Arbitrary<fc.AsyncCommand<M, Real>>[] {
+  const guarded = cmds.map((a) =>
+    // commands without a validity rule keep their single weight
+    a.map((c): fc.AsyncCommand<M, Real> => ({ check: (m) => !!c.valid && c.check(m) && c.valid(m), run: (m, r) => c.run(m, r), toString: () => c.toString() })),
+  );
+  return [fc.oneof(...cmds.map((arbitrary) => ({ arbitrary, weight: 1 })), ...guarded.map((arbitrary) => ({ arbitrary, weight: 4 })))];
+}
+
 // ---------------------------------------------------------------- hash
 
 interface HashSlot extends SlotBase {
@@ -92,11 +110,12 @@ interface HashSlot extends SlotBase {
 interface HashModel {
   s: HashSlot[];
 }
-type HashCmd = fc.AsyncCommand<HashModel, Real>;
+type HashCmd = Cmd<HashModel>;
 const H = Alg.SHA_256;
 
 const hashCommands: fc.Arbitrary<HashCmd>[] = [
   slotArb.map((i): HashCmd => ({
+    valid: (m) => m.s[i]!.state === 'inactive',
     check: (m) => m.s[i]!.state === 'inactive',
     run: async (m, r) => {
       const x = await r.c.hashSetup(H);
@@ -107,6 +126,7 @@ const hashCommands: fc.Arbitrary<HashCmd>[] = [
     toString: () => `psa_hash_setup(op=#${i}, PSA_ALG_SHA_256)`,
   })),
   fc.tuple(slotArb, fc.uint8Array({ maxLength: 40 })).map(([i, d]): HashCmd => ({
+    valid: (m) => m.s[i]!.state === 'active',
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -118,6 +138,7 @@ const hashCommands: fc.Arbitrary<HashCmd>[] = [
     toString: () => `psa_hash_update(op=#${i}, input_length=${d.length})`,
   })),
   slotArb.map((i): HashCmd => ({
+    valid: (m) => m.s[i]!.state === 'active',
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -130,6 +151,7 @@ const hashCommands: fc.Arbitrary<HashCmd>[] = [
     toString: () => `psa_hash_finish(op=#${i})`,
   })),
   fc.tuple(slotArb, fc.boolean()).map(([i, right]): HashCmd => ({
+    valid: (m) => m.s[i]!.state === 'active',
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -147,6 +169,7 @@ const hashCommands: fc.Arbitrary<HashCmd>[] = [
     toString: () => `psa_hash_verify(op=#${i}, ${right ? 'correct' : 'wrong'} hash)`,
   })),
   slotArb.map((i): HashCmd => ({
+    valid: (m) => m.s[i]!.state !== 'inactive',
     check: () => true,
     run: async (m, r) => {
       expectStatus(r, await r.c.hashAbort(handleOf(m.s[i]!)), PSA.SUCCESS, `psa_hash_abort(#${i})`);
@@ -155,6 +178,7 @@ const hashCommands: fc.Arbitrary<HashCmd>[] = [
     toString: () => `psa_hash_abort(op=#${i})`,
   })),
   fc.tuple(slotArb, slotArb).map(([src, dst]): HashCmd => ({
+    valid: (m) => m.s[src]!.state === 'active',
     check: (m) => src !== dst && m.s[dst]!.state === 'inactive',
     run: async (m, r) => {
       const s = m.s[src]!;
@@ -180,11 +204,12 @@ interface MacSlot extends SlotBase {
 interface MacModel {
   s: MacSlot[];
 }
-type MacCmd = fc.AsyncCommand<MacModel, Real>;
+type MacCmd = Cmd<MacModel>;
 const HMAC = C.hmac(Alg.SHA_256);
 
 const macCommands: fc.Arbitrary<MacCmd>[] = [
   fc.tuple(slotArb, fc.boolean()).map(([i, sign]): MacCmd => ({
+    valid: (m) => m.s[i]!.state === 'inactive',
     check: (m) => m.s[i]!.state === 'inactive',
     run: async (m, r) => {
       const x = await r.c.macSetup(r.key, HMAC, sign);
@@ -195,6 +220,7 @@ const macCommands: fc.Arbitrary<MacCmd>[] = [
     toString: () => `psa_mac_${sign ? 'sign' : 'verify'}_setup(op=#${i}, HMAC-SHA-256)`,
   })),
   fc.tuple(slotArb, fc.uint8Array({ maxLength: 40 })).map(([i, d]): MacCmd => ({
+    valid: (m) => m.s[i]!.state === 'active',
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -206,6 +232,7 @@ const macCommands: fc.Arbitrary<MacCmd>[] = [
     toString: () => `psa_mac_update(op=#${i}, input_length=${d.length})`,
   })),
   slotArb.map((i): MacCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && m.s[i]!.sign,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -221,6 +248,7 @@ const macCommands: fc.Arbitrary<MacCmd>[] = [
     toString: () => `psa_mac_sign_finish(op=#${i})`,
   })),
   fc.tuple(slotArb, fc.boolean()).map(([i, right]): MacCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && !m.s[i]!.sign,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -241,6 +269,7 @@ const macCommands: fc.Arbitrary<MacCmd>[] = [
     toString: () => `psa_mac_verify_finish(op=#${i}, ${right ? 'correct' : 'wrong'} MAC)`,
   })),
   slotArb.map((i): MacCmd => ({
+    valid: (m) => m.s[i]!.state !== 'inactive',
     check: () => true,
     run: async (m, r) => {
       expectStatus(r, await r.c.macAbort(handleOf(m.s[i]!)), PSA.SUCCESS, `psa_mac_abort(#${i})`);
@@ -261,11 +290,12 @@ interface CipherSlot extends SlotBase {
 interface CipherModel {
   s: CipherSlot[];
 }
-type CipherCmd = fc.AsyncCommand<CipherModel, Real>;
+type CipherCmd = Cmd<CipherModel>;
 const CBC = Alg.CBC_NO_PADDING;
 
 const cipherCommands: fc.Arbitrary<CipherCmd>[] = [
   fc.tuple(slotArb, fc.boolean()).map(([i, encrypt]): CipherCmd => ({
+    valid: (m) => m.s[i]!.state === 'inactive',
     check: (m) => m.s[i]!.state === 'inactive',
     run: async (m, r) => {
       const x = await r.c.cipherSetup(r.key, CBC, encrypt);
@@ -276,6 +306,7 @@ const cipherCommands: fc.Arbitrary<CipherCmd>[] = [
     toString: () => `psa_cipher_${encrypt ? 'encrypt' : 'decrypt'}_setup(op=#${i}, CBC_NO_PADDING)`,
   })),
   slotArb.map((i): CipherCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && m.s[i]!.encrypt && !m.s[i]!.iv,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -291,6 +322,7 @@ const cipherCommands: fc.Arbitrary<CipherCmd>[] = [
     toString: () => `psa_cipher_generate_iv(op=#${i})`,
   })),
   fc.tuple(slotArb, fc.uint8Array({ minLength: 16, maxLength: 16 })).map(([i, iv]): CipherCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && !m.s[i]!.iv,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -305,6 +337,7 @@ const cipherCommands: fc.Arbitrary<CipherCmd>[] = [
     toString: () => `psa_cipher_set_iv(op=#${i}, iv=${hex(iv, 4)})`,
   })),
   fc.tuple(slotArb, fc.nat({ max: 3 })).map(([i, blocks]): CipherCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && !!m.s[i]!.iv,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -321,6 +354,7 @@ const cipherCommands: fc.Arbitrary<CipherCmd>[] = [
     toString: () => `psa_cipher_update(op=#${i}, input_length=${blocks * 16})`,
   })),
   slotArb.map((i): CipherCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && !!m.s[i]!.iv,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -336,6 +370,7 @@ const cipherCommands: fc.Arbitrary<CipherCmd>[] = [
     toString: () => `psa_cipher_finish(op=#${i})`,
   })),
   slotArb.map((i): CipherCmd => ({
+    valid: (m) => m.s[i]!.state !== 'inactive',
     check: () => true,
     run: async (m, r) => {
       expectStatus(r, await r.c.cipherAbort(handleOf(m.s[i]!)), PSA.SUCCESS, `psa_cipher_abort(#${i})`);
@@ -360,7 +395,7 @@ interface AeadSlot extends SlotBase {
 interface AeadModel {
   s: AeadSlot[];
 }
-type AeadCmd = fc.AsyncCommand<AeadModel, Real>;
+type AeadCmd = Cmd<AeadModel>;
 const GCM = Alg.GCM;
 
 /** The plaintext and tag a decryption of `ct` must see: P = CTR(ct), T = tag of ct. */
@@ -369,8 +404,12 @@ function gcmExpected(r: Real, s: AeadSlot): { plaintext: Uint8Array; tag: Uint8A
   return { plaintext, tag: O.aeadEncrypt(GCM, r.keyBytes, s.nonce!, s.ad, plaintext, 16).tag };
 }
 
+const aeadReady = (s: AeadSlot) => s.state === 'active' && !!s.nonce;
+const aeadComplete = (s: AeadSlot) => !s.lengths || (s.ad.length === s.lengths.ad && s.input.length === s.lengths.pt);
+
 const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
   fc.tuple(slotArb, fc.boolean()).map(([i, encrypt]): AeadCmd => ({
+    valid: (m) => m.s[i]!.state === 'inactive',
     check: (m) => m.s[i]!.state === 'inactive',
     run: async (m, r) => {
       const x = await r.c.aeadSetup(r.key, GCM, encrypt);
@@ -382,6 +421,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
   })),
   fc.tuple(slotArb, fc.nat({ max: 20 }), fc.nat({ max: 30 })).map(([i, ad, pt]): AeadCmd => ({
     // setting the lengths twice is not specified; the model never does it
+    valid: (m) => m.s[i]!.state === 'active' && !m.s[i]!.nonce,
     check: (m) => !m.s[i]!.lengths,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -396,6 +436,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
     toString: () => `psa_aead_set_lengths(op=#${i}, ad_length=${ad}, plaintext_length=${pt})`,
   })),
   fc.tuple(slotArb, fc.uint8Array({ minLength: 12, maxLength: 12 })).map(([i, nonce]): AeadCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && !m.s[i]!.nonce,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -410,6 +451,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
     toString: () => `psa_aead_set_nonce(op=#${i}, nonce=${hex(nonce, 4)})`,
   })),
   slotArb.map((i): AeadCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && m.s[i]!.encrypt && !m.s[i]!.nonce,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -424,6 +466,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
     toString: () => `psa_aead_generate_nonce(op=#${i})`,
   })),
   fc.tuple(slotArb, fc.nat({ max: 12 })).map(([i, n]): AeadCmd => ({
+    valid: (m) => aeadReady(m.s[i]!) && !m.s[i]!.started && (!m.s[i]!.lengths || m.s[i]!.ad.length + n <= m.s[i]!.lengths!.ad),
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -444,6 +487,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
   })),
   // at least one byte: whether an empty psa_aead_update closes the additional data is not specified
   fc.tuple(slotArb, fc.integer({ min: 1, max: 20 })).map(([i, n]): AeadCmd => ({
+    valid: (m) => aeadReady(m.s[i]!) && (!m.s[i]!.lengths || (m.s[i]!.ad.length === m.s[i]!.lengths!.ad && m.s[i]!.input.length + n <= m.s[i]!.lengths!.pt)),
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -465,6 +509,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
     toString: () => `psa_aead_update(op=#${i}, input_length=${n})`,
   })),
   slotArb.map((i): AeadCmd => ({
+    valid: (m) => aeadReady(m.s[i]!) && m.s[i]!.encrypt && aeadComplete(m.s[i]!),
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -486,6 +531,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
     toString: () => `psa_aead_finish(op=#${i})`,
   })),
   fc.tuple(slotArb, fc.boolean()).map(([i, right]): AeadCmd => ({
+    valid: (m) => aeadReady(m.s[i]!) && !m.s[i]!.encrypt && aeadComplete(m.s[i]!),
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -510,6 +556,7 @@ const aeadCommands: fc.Arbitrary<AeadCmd>[] = [
     toString: () => `psa_aead_verify(op=#${i}, ${right ? 'correct' : 'wrong'} tag)`,
   })),
   slotArb.map((i): AeadCmd => ({
+    valid: (m) => m.s[i]!.state !== 'inactive',
     check: () => true,
     run: async (m, r) => {
       expectStatus(r, await r.c.aeadAbort(handleOf(m.s[i]!)), PSA.SUCCESS, `psa_aead_abort(#${i})`);
@@ -531,11 +578,12 @@ interface KdfSlot extends SlotBase {
 interface KdfModel {
   s: KdfSlot[];
 }
-type KdfCmd = fc.AsyncCommand<KdfModel, Real>;
+type KdfCmd = Cmd<KdfModel>;
 const HKDF = C.hkdf(Alg.SHA_256);
 
 function kdfInput(step: number, name: 'salt' | 'secret' | 'info'): fc.Arbitrary<KdfCmd> {
   return fc.tuple(slotArb, fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([i, d]): KdfCmd => ({
+    valid: (m) => { const s = m.s[i]!; return s.state === 'active' && !(s.consumed > 0 || s[name] !== undefined || (name === 'salt' && s.secret !== undefined)); },
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -554,6 +602,7 @@ function kdfInput(step: number, name: 'salt' | 'secret' | 'info'): fc.Arbitrary<
 
 const kdfCommands: fc.Arbitrary<KdfCmd>[] = [
   slotArb.map((i): KdfCmd => ({
+    valid: (m) => m.s[i]!.state === 'inactive',
     check: (m) => m.s[i]!.state === 'inactive',
     run: async (m, r) => {
       const x = await r.c.kdfSetup(HKDF);
@@ -571,6 +620,7 @@ const kdfCommands: fc.Arbitrary<KdfCmd>[] = [
   fc.tuple(slotArb, fc.nat({ max: 40 })).map(([i, n]): KdfCmd => ({
     // not generated where the spec leaves the answer open: output with the secret but no
     // info, and a zero-length output from an empty capacity (SUCCESS or INSUFFICIENT_DATA)
+    valid: (m) => m.s[i]!.state === 'active' && m.s[i]!.secret !== undefined,
     check: (m) => {
       const s = m.s[i]!;
       if (s.state !== 'active' || s.secret === undefined) return true;
@@ -596,7 +646,8 @@ const kdfCommands: fc.Arbitrary<KdfCmd>[] = [
     },
     toString: () => `psa_key_derivation_output_bytes(op=#${i}, ${n})`,
   })),
-  fc.tuple(slotArb, fc.nat({ max: 8200 })).map(([i, c]): KdfCmd => ({
+  fc.tuple(slotArb, fc.oneof({ arbitrary: fc.nat({ max: 48 }), weight: 3 }, { arbitrary: fc.nat({ max: 8200 }), weight: 1 })).map(([i, c]): KdfCmd => ({
+    valid: (m) => m.s[i]!.state === 'active' && c <= m.s[i]!.capacity,
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -612,6 +663,7 @@ const kdfCommands: fc.Arbitrary<KdfCmd>[] = [
     toString: () => `psa_key_derivation_set_capacity(op=#${i}, ${c})`,
   })),
   slotArb.map((i): KdfCmd => ({
+    valid: (m) => m.s[i]!.state === 'active',
     check: () => true,
     run: async (m, r) => {
       const s = m.s[i]!;
@@ -623,6 +675,7 @@ const kdfCommands: fc.Arbitrary<KdfCmd>[] = [
     toString: () => `psa_key_derivation_get_capacity(op=#${i})`,
   })),
   slotArb.map((i): KdfCmd => ({
+    valid: (m) => m.s[i]!.state !== 'inactive',
     check: () => true,
     run: async (m, r) => {
       expectStatus(r, await r.c.kdfAbort(handleOf(m.s[i]!)), PSA.SUCCESS, `psa_key_derivation_abort(#${i})`);
@@ -655,9 +708,10 @@ export default [
     requirement: `${BASE_REQ} For hash operations (setup, update, finish, verify with right and wrong hashes, abort, clone) on two objects; every hash matches node:crypto.`,
     services: ['crypto'],
     capabilities: [algCap(H)],
-    numRuns: 25,
-    maxCommands: 20,
-    commands: () => hashCommands,
+    numRuns: 40,
+    maxCommands: 60,
+    size: 'max',
+    commands: () => favourValid(hashCommands),
     setup: async (t) => ({ model: { s: slots<HashSlot>(() => ({ data: new Uint8Array(0) })) }, real: { t, c: client(t), key: 0, keyBytes: new Uint8Array(0) } }),
     teardown: async (_t, r, m) => abortAll(r, m.s, (h) => r.c.hashAbort(h)),
   }),
@@ -670,9 +724,10 @@ export default [
     requirement: `${BASE_REQ} For MAC operations (sign and verify setups, update, sign_finish, verify_finish with right and wrong MACs, abort); sign_finish on a verify operation and verify_finish on a sign operation return BAD_STATE; every MAC matches node:crypto.`,
     services: ['crypto'],
     capabilities: [algCap(HMAC), keyCap(KeyType.HMAC)],
-    numRuns: 25,
-    maxCommands: 20,
-    commands: () => macCommands,
+    numRuns: 40,
+    maxCommands: 60,
+    size: 'max',
+    commands: () => favourValid(macCommands),
     setup: async (t) => {
       const keyBytes = pattern(32, 600);
       const key = await importFor(t, KeyType.HMAC, HMAC, Usage.SIGN_MESSAGE | Usage.VERIFY_MESSAGE, keyBytes, [keyCap(KeyType.HMAC), algCap(HMAC)]);
@@ -689,9 +744,10 @@ export default [
     requirement: `${BASE_REQ} For AES-CBC cipher operations: generate_iv only on encryption and only once, set_iv only once, update and finish only with an IV; every output matches node:crypto.`,
     services: ['crypto'],
     capabilities: [algCap(CBC), keyCap(KeyType.AES)],
-    numRuns: 25,
-    maxCommands: 20,
-    commands: () => cipherCommands,
+    numRuns: 40,
+    maxCommands: 60,
+    size: 'max',
+    commands: () => favourValid(cipherCommands),
     setup: async (t) => {
       const keyBytes = pattern(16, 601);
       const key = await importFor(t, KeyType.AES, CBC, Usage.ENCRYPT | Usage.DECRYPT, keyBytes, [keyCap(KeyType.AES), algCap(CBC)]);
@@ -708,9 +764,10 @@ export default [
     requirement: `${BASE_REQ} For AES-GCM operations: set_lengths only before the nonce, generate_nonce only on encryption, one nonce, additional data only before data and within the declared lengths, finish only on encryption and verify only on decryption; ciphertexts, tags and plaintexts match node:crypto.`,
     services: ['crypto'],
     capabilities: [algCap(GCM), keyCap(KeyType.AES)],
-    numRuns: 25,
-    maxCommands: 20,
-    commands: () => aeadCommands,
+    numRuns: 40,
+    maxCommands: 60,
+    size: 'max',
+    commands: () => favourValid(aeadCommands),
     setup: async (t) => {
       const keyBytes = pattern(16, 602);
       const key = await importFor(t, KeyType.AES, GCM, Usage.ENCRYPT | Usage.DECRYPT, keyBytes, [keyCap(KeyType.AES), algCap(GCM)]);
@@ -730,9 +787,10 @@ export default [
     requirement: `${BASE_REQ} For HKDF-SHA-256: salt only before the secret, each input once, no input after output, output only with the inputs complete; INSUFFICIENT_DATA empties the capacity without an error state, set_capacity never raises it; every output byte matches node:crypto HKDF.`,
     services: ['crypto'],
     capabilities: [algCap(HKDF)],
-    numRuns: 25,
-    maxCommands: 20,
-    commands: () => kdfCommands,
+    numRuns: 40,
+    maxCommands: 60,
+    size: 'max',
+    commands: () => favourValid(kdfCommands),
     setup: async (t) => ({ model: { s: slots<KdfSlot>(() => ({ capacity: 0, consumed: 0 })) }, real: { t, c: client(t), key: 0, keyBytes: new Uint8Array(0) } }),
     teardown: async (_t, r, m) => abortAll(r, m.s, (h) => r.c.kdfAbort(h)),
   }),

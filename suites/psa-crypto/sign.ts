@@ -215,6 +215,31 @@ export default [
       t.assert(hex(a) !== hex(b), 'two PSA_ALG_ECDSA signatures of the same hash are identical', { expected: 'different signatures', actual: hex(a, 16) });
     },
   }),
+  check({
+    id: 'psa-crypto.sign.ecdsa-nonce-unique',
+    title: 'ECDSA signatures of different hashes never share r',
+    spec: SPEC,
+    clause: '10.7.1 PSA_ALG_ECDSA',
+    level: 'MUST',
+    requirement:
+      'PSA_ALG_ECDSA is ECDSA as defined by SEC 1 / FIPS 186, which takes a new secret per-message number k for every signature: six signatures of six different hashes under one key all verify and have six different r (two signatures sharing k, hence r, reveal the private key).',
+    services: ['crypto'],
+    capabilities: P256_CAPS,
+    run: async (t) => {
+      const key = await eccKey(t, P256, EC_SCALARS.p256, ECDSA256);
+      const point = O.ecPublicOf(P256, EC_SCALARS.p256);
+      const rs = new Map<string, number>();
+      for (let i = 0; i < 6; i++) {
+        const msg = pattern(24, 120 + i);
+        const sig = await signHashOk(t, key, ECDSA256, O.hash(Alg.SHA_256, msg));
+        t.assert(O.ecdsaVerify(P256, point, Alg.SHA_256, msg, sig), `signature ${i} does not verify under node:crypto`);
+        const r = hex(sig.subarray(0, 32));
+        const prev = rs.get(r);
+        t.assert(prev === undefined, `signatures ${prev} and ${i} (of different hashes) share r = ${r.slice(0, 16)}…: the same k was used twice`, { expected: 'six distinct r', actual: r });
+        rs.set(r, i);
+      }
+    },
+  }),
   malformedEcdsa('r-zero', 'r = 0', (_r, s) => [0n, s]),
   malformedEcdsa('s-zero', 's = 0', (r) => [r, 0n]),
   malformedEcdsa('r-equals-n', 'r = n', (_r, s, c) => [c.n, s]),
