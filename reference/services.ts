@@ -7,6 +7,8 @@ import type { ServiceResponse, TargetService } from '../protocol/services.js';
 import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
 import { cryptoHandler } from './crypto/service.js';
+import { smmVariableHandler } from './smm-variable/service.js';
+import { SPM_RET } from '../protocol/smm-variable/status.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
 
@@ -27,5 +29,9 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   crypto: {
     create: async (env) => (await cryptoHandler(env)).handle,
     failureStatus: PSA.ERROR_GENERIC_ERROR,
+  },
+  'smm-variable': {
+    create: (env) => smmVariableHandler(env),
+    failureStatus: SPM_RET.DENIED,
   },
 };

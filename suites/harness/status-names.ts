@@ -2,6 +2,7 @@
 // namer here when its protocol module exists.
 import { controlStatusName } from '../../protocol/control.js';
 import { psaStatusName } from '../../protocol/psa/status.js';
+import { spmRetName } from '../../protocol/smm-variable/status.js';
 import type { StatusDomain } from './signals.js';
 import type { ServiceKey } from './types.js';
 
@@ -12,6 +13,8 @@ const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> 
   its: psaStatusName,
   ps: psaStatusName,
   crypto: psaStatusName,
+  // the envelope status of smm-variable is the MM layer's ARM_SVC_SPM_RET_*; the EFI_STATUS is inside the buffer
+  'smm-variable': spmRetName,
 };
 
 export function statusNameFor(service: string, code: number): string {
