@@ -14,7 +14,8 @@ import * as C from '../../protocol/psa/crypto/constants.js';
 import { algName } from '../../protocol/psa/crypto/names.js';
 import { concat } from '../../protocol/bytes.js';
 import { fail } from './errors.js';
-import { bigToBytes, bytesToBig, validatePoint, type CurveInfo, type KeyMaterial } from './keys.js';
+import { bigToBytes, bytesToBig } from '../../protocol/psa/crypto/integers.js';
+import { validatePoint, type CurveInfo, type KeyMaterial } from './keys.js';
 import { ctEqual, hashFn, hashOnce } from './primitives.js';
 
 const { Alg } = C;

@@ -11,6 +11,7 @@ import { PSA } from '../../protocol/psa/status.js';
 import * as C from '../../protocol/psa/crypto/constants.js';
 import { keyTypeName } from '../../protocol/psa/crypto/names.js';
 import { fail } from './errors.js';
+import { bigToBytes, bytesToBig } from '../../protocol/psa/crypto/integers.js';
 
 const { KeyType, EccFamily } = C;
 
@@ -67,21 +68,6 @@ const SUPPORTED_RAW = new Set<number>([
 ]);
 
 export const MAX_RAW_KEY_BYTES = 4096;
-
-export function bytesToBig(b: Uint8Array): bigint {
-  let x = 0n;
-  for (const v of b) x = (x << 8n) | BigInt(v);
-  return x;
-}
-
-export function bigToBytes(x: bigint, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
 
 /** RFC 7748 decodeScalar25519 clamping. */
 export function clamp25519(k: Uint8Array): Uint8Array {

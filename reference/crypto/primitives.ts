@@ -351,22 +351,56 @@ const u64le = (n: number): Uint8Array => {
   return b;
 };
 
+/**
+ * GCM and ChaCha20-Poly1305 share their framing: the additional data, then
+ * the ciphertext, each zero-padded to 16 bytes into a MAC, then a block of
+ * the two lengths. Subclasses give the key stream and the final tag.
+ */
+abstract class PaddedMacStream implements AeadStream {
+  protected abstract readonly feed: Padded16;
+  private adLen = 0;
+  private ctLen = 0;
+  private inData = false;
+  constructor(private readonly encrypt: boolean) {}
+  protected abstract keystream(input: Uint8Array): Uint8Array;
+  protected abstract tag(adLen: number, ctLen: number): Uint8Array;
+  updateAd(ad: Uint8Array): void {
+    this.feed.push(ad);
+    this.adLen += ad.length;
+  }
+  update(input: Uint8Array): Uint8Array {
+    if (!this.inData) {
+      this.feed.pad();
+      this.inData = true;
+    }
+    const out = this.keystream(input);
+    this.feed.push(this.encrypt ? out : input);
+    this.ctLen += input.length;
+    return out;
+  }
+  computeTag(): Uint8Array {
+    this.feed.pad();
+    return this.tag(this.adLen, this.ctLen);
+  }
+  finish() {
+    return { output: new Uint8Array(0), tag: this.computeTag() };
+  }
+}
+
 /** GCM (SP 800-38D §7) as a stream: CTR with inc32 from inc32(J0), GHASH over AAD and ciphertext. */
-class GcmStream implements AeadStream {
+class GcmStream extends PaddedMacStream {
   private readonly aes: AesBlock;
   private readonly ctr: CtrStream;
   private readonly ekj0: Uint8Array;
   private readonly gh: ReturnType<typeof ghash.create>;
-  private readonly feed: Padded16;
-  private adLen = 0;
-  private ctLen = 0;
-  private inData = false;
+  protected readonly feed: Padded16;
   constructor(
     key: Uint8Array,
     nonce: Uint8Array,
-    private readonly encrypt: boolean,
+    encrypt: boolean,
     private readonly tagLength: number,
   ) {
+    super(encrypt);
     this.aes = new AesBlock(key);
     const h = this.aes.encrypt(new Uint8Array(16));
     let j0: Uint8Array;
@@ -389,27 +423,12 @@ class GcmStream implements AeadStream {
     this.gh = ghash.create(h);
     this.feed = new Padded16((b) => this.gh.update(b));
   }
-  updateAd(ad: Uint8Array): void {
-    this.feed.push(ad);
-    this.adLen += ad.length;
+  protected keystream(input: Uint8Array): Uint8Array {
+    return this.ctr.xor(input);
   }
-  update(input: Uint8Array): Uint8Array {
-    if (!this.inData) {
-      this.feed.pad();
-      this.inData = true;
-    }
-    const out = this.ctr.xor(input);
-    this.feed.push(this.encrypt ? out : input);
-    this.ctLen += input.length;
-    return out;
-  }
-  computeTag(): Uint8Array {
-    this.feed.pad();
-    this.gh.update(concat(u64be(this.adLen * 8), u64be(this.ctLen * 8)));
+  protected tag(adLen: number, ctLen: number): Uint8Array {
+    this.gh.update(concat(u64be(adLen * 8), u64be(ctLen * 8)));
     return xor(this.gh.digest(), this.ekj0).slice(0, this.tagLength);
-  }
-  finish() {
-    return { output: new Uint8Array(0), tag: this.computeTag() };
   }
 }
 
@@ -477,44 +496,23 @@ class CcmStream implements AeadStream {
 }
 
 /** ChaCha20-Poly1305 (RFC 8439 §2.8) as a stream. */
-class ChachaPolyStream implements AeadStream {
+class ChachaPolyStream extends PaddedMacStream {
   private readonly stream: ChachaStream;
   private readonly poly: ReturnType<typeof poly1305.create>;
-  private readonly feed: Padded16;
-  private adLen = 0;
-  private ctLen = 0;
-  private inData = false;
-  constructor(
-    key: Uint8Array,
-    nonce: Uint8Array,
-    private readonly encrypt: boolean,
-  ) {
+  protected readonly feed: Padded16;
+  constructor(key: Uint8Array, nonce: Uint8Array, encrypt: boolean) {
+    super(encrypt);
     const polyKey = chacha20(key, nonce, new Uint8Array(32), undefined, 0);
     this.poly = poly1305.create(polyKey);
     this.stream = new ChachaStream(key, nonce, 1);
     this.feed = new Padded16((b) => this.poly.update(b));
   }
-  updateAd(ad: Uint8Array): void {
-    this.feed.push(ad);
-    this.adLen += ad.length;
+  protected keystream(input: Uint8Array): Uint8Array {
+    return this.stream.update(input);
   }
-  update(input: Uint8Array): Uint8Array {
-    if (!this.inData) {
-      this.feed.pad();
-      this.inData = true;
-    }
-    const out = this.stream.update(input);
-    this.feed.push(this.encrypt ? out : input);
-    this.ctLen += input.length;
-    return out;
-  }
-  computeTag(): Uint8Array {
-    this.feed.pad();
-    this.poly.update(concat(u64le(this.adLen), u64le(this.ctLen)));
+  protected tag(adLen: number, ctLen: number): Uint8Array {
+    this.poly.update(concat(u64le(adLen), u64le(ctLen)));
     return this.poly.digest();
-  }
-  finish() {
-    return { output: new Uint8Array(0), tag: this.computeTag() };
   }
 }
 

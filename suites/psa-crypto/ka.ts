@@ -8,7 +8,7 @@ import { algName } from '../../protocol/psa/crypto/names.js';
 import { concat, hex } from '../../protocol/bytes.js';
 import { check, checkProp } from '../harness/check.js';
 import type { CheckContext, CheckDef } from '../harness/types.js';
-import { algCap, keyCap } from './caps.js';
+import { algCap, algCaps, keyCap } from './caps.js';
 import { Alg, INVALID_OR_UNSUPPORTED, KdfStep, SPEC, Usage, client, expectPsa, importKey, pattern, supported } from './common.js';
 import * as O from './oracle.js';
 import { EC_SCALARS, eccCap, eccKey } from './sign.js';
@@ -42,6 +42,16 @@ function offCurve(c: O.Curve, d: Uint8Array, delta: bigint): Uint8Array {
   const pub = O.ecPublicOf(c, d);
   const y = O.bytesToBig(pub.subarray(1 + c.bytes));
   return concat(pub.subarray(0, 1 + c.bytes), O.bigToBytes((y + delta) % c.p, c.bytes));
+}
+
+/** A key derivation operation for a combined KEY_AGREEMENT(ka, kdf) algorithm, aborted after the check. */
+async function agreementOp(t: CheckContext, alg: number): Promise<number> {
+  const c = client(t);
+  const s = await c.kdfSetup(alg);
+  supported(t, s.status, algCaps(alg), `psa_key_derivation_setup(${algName(alg)})`);
+  expectPsa(t, s.status, PSA.SUCCESS, `psa_key_derivation_setup(${algName(alg)})`);
+  t.defer(() => c.kdfAbort(s.value!));
+  return s.value!;
 }
 
 export default [
@@ -257,11 +267,7 @@ export default [
       const alg = C.keyAgreement(ECDH, C.hkdf(Alg.SHA_256));
       const key = await eccKey(t, P256, EC_SCALARS.p256, alg, Usage.DERIVE);
       const c = client(t);
-      const s = await c.kdfSetup(alg);
-      supported(t, s.status, [algCap(ECDH), algCap(C.hkdf(Alg.SHA_256))], `psa_key_derivation_setup(${algName(alg)})`);
-      expectPsa(t, s.status, PSA.SUCCESS, `psa_key_derivation_setup(${algName(alg)})`);
-      const op = s.value!;
-      t.defer(() => c.kdfAbort(op));
+      const op = await agreementOp(t, alg);
       const salt = pattern(16, 149);
       const info = pattern(10, 150);
       const peer = O.ecPublicOf(P256, pattern(32, 151));
@@ -286,11 +292,8 @@ export default [
       const alg = C.keyAgreement(ECDH, C.hkdf(Alg.SHA_256));
       const key = await eccKey(t, P256, EC_SCALARS.p256, alg, Usage.DERIVE);
       const c = client(t);
-      const s = await c.kdfSetup(alg);
-      supported(t, s.status, algCap(ECDH), 'psa_key_derivation_setup');
-      expectPsa(t, s.status, PSA.SUCCESS, 'psa_key_derivation_setup');
-      t.defer(() => c.kdfAbort(s.value!));
-      expectPsa(t, await c.kdfKeyAgreement(s.value!, KdfStep.INFO, key, O.ecPublicOf(P256, pattern(32, 152))), [PSA.ERROR_INVALID_ARGUMENT, PSA.ERROR_BAD_STATE], 'key agreement into INFO');
+      const op = await agreementOp(t, alg);
+      expectPsa(t, await c.kdfKeyAgreement(op, KdfStep.INFO, key, O.ecPublicOf(P256, pattern(32, 152))), [PSA.ERROR_INVALID_ARGUMENT, PSA.ERROR_BAD_STATE], 'key agreement into INFO');
     },
   }),
   check({

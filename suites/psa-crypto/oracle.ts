@@ -8,6 +8,10 @@ import crypto, { type KeyObject } from 'node:crypto';
 import { concat } from '../../protocol/bytes.js';
 import * as C from '../../protocol/psa/crypto/constants.js';
 import { RSA_2048_PRIVATE } from './testkeys.js';
+import { bigToBytes, bytesToBig } from '../../protocol/psa/crypto/integers.js';
+
+/** Re-exported for the checks, which write scalars and coordinates as O.bigToBytes / O.bytesToBig. */
+export { bigToBytes, bytesToBig };
 
 const { Alg } = C;
 
@@ -177,21 +181,6 @@ export const CURVES: Record<'p256' | 'p384' | 'p521' | 'k256', Curve> = {
     hash: Alg.SHA_256,
   },
 };
-
-export function bigToBytes(x: bigint, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
-
-export function bytesToBig(b: Uint8Array): bigint {
-  let x = 0n;
-  for (const v of b) x = (x << 8n) | BigInt(v);
-  return x;
-}
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 

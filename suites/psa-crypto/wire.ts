@@ -40,6 +40,15 @@ async function stillServes(t: CheckContext): Promise<void> {
 
 const FIXED_OPCODES = (Object.keys(REQUEST).map(Number) as number[]).filter((op) => (requestFixedSize(op) ?? 0) > 0 && op !== Op.KEY_DERIVATION_INPUT_INTEGER);
 
+/** A SHA-256 hash operation, aborted after the check. */
+async function sha256Op(t: CheckContext): Promise<{ value: number }> {
+  const c = client(t);
+  const s = await c.hashSetup(Alg.SHA_256);
+  expectPsa(t, s.status, PSA.SUCCESS, 'psa_hash_setup');
+  t.defer(() => c.hashAbort(s.value!));
+  return { value: s.value! };
+}
+
 export default [
   check({
     id: 'psa-crypto.wire.short-request',
@@ -100,9 +109,7 @@ export default [
     capabilities: [algCap(Alg.SHA_256)],
     run: async (t) => {
       const c = client(t);
-      const s = await c.hashSetup(Alg.SHA_256);
-      expectPsa(t, s.status, PSA.SUCCESS, 'psa_hash_setup');
-      t.defer(() => c.hashAbort(s.value!));
+      const s = await sha256Op(t);
       const data = pattern(20, 702);
       const body = concat(encodeRequest(Op.HASH_UPDATE, { op: s.value!, data }), encodeTlv([{ tag: 0x7f, value: pattern(9, 703) }]));
       const r = await c.raw(Op.HASH_UPDATE, body, 'psa_hash_update with an extra record of tag 0x7f');
@@ -188,9 +195,7 @@ export default [
     capabilities: [algCap(Alg.SHA_256)],
     run: async (t) => {
       const c = client(t);
-      const s = await c.hashSetup(Alg.SHA_256);
-      expectPsa(t, s.status, PSA.SUCCESS, 'psa_hash_setup');
-      t.defer(() => c.hashAbort(s.value!));
+      const s = await sha256Op(t);
       const data = pattern(65535, 708);
       expectPsa(t, await c.hashUpdate(s.value!, data), PSA.SUCCESS, 'psa_hash_update(65535 bytes)');
       const f = await c.hashFinish(s.value!);

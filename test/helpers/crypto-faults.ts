@@ -7,10 +7,10 @@ import { CryptoOpcode as Op, Usage } from '../../protocol/psa/crypto/constants.j
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type KeyAttributes } from '../../protocol/psa/crypto/codec.js';
 import { p256 } from '@noble/curves/nist.js';
 import { PSA } from '../../protocol/psa/status.js';
+import { concat } from '../../protocol/bytes.js';
+import { bigToBytes, bytesToBig } from '../../protocol/psa/crypto/integers.js';
 import { SERVICES, type ServiceResponse } from '../../protocol/services.js';
-import { ControlOpcode } from '../../protocol/control.js';
-import { ReferenceStack } from '../../reference/stack.js';
-import { registerInprocTarget } from '../../transports/inproc.js';
+import type { ReferenceStack } from '../../reference/stack.js';
 import type { Fault, Next } from './faults.js';
 
 const EMPTY = new Uint8Array(0);
@@ -377,7 +377,7 @@ export const CRYPTO_FAULTS: CryptoFaultCase[] = [
             const res = await next(op, body);
             const id = createdId(op, res);
             const p256Pair = C.eccKeyPair(C.EccFamily.SECP_R1);
-            if (id !== undefined && req.attributes.type === p256Pair && req.data.length === 32) scalars(stack).set(id, BigInt(`0x${hex(req.data)}`));
+            if (id !== undefined && req.attributes.type === p256Pair && req.data.length === 32) scalars(stack).set(id, bytesToBig(req.data));
             return res;
           }
           if (op !== Op.SIGN_HASH) return next(op, body);
@@ -386,13 +386,9 @@ export const CRYPTO_FAULTS: CryptoFaultCase[] = [
           const res = await next(op, body);
           // the real checks (policy, hash length) passed: sign with the fixed k instead
           if (res?.status !== PSA.SUCCESS || d === undefined || req.alg !== C.ecdsa(C.Alg.SHA_256)) return res;
-          const e = P.Fn.create(BigInt(`0x${hex(req.hash)}`));
+          const e = P.Fn.create(bytesToBig(req.hash));
           const s = P.Fn.mul(P.Fn.inv(k), P.Fn.add(e, P.Fn.mul(r, d)));
-          const be = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'));
-          const sig = new Uint8Array(64);
-          sig.set(be(r));
-          sig.set(be(s), 32);
-          return ok(encodeResponse(Op.SIGN_HASH, { signature: sig }));
+          return ok(encodeResponse(Op.SIGN_HASH, { signature: concat(bigToBytes(r, 32), bigToBytes(s, 32)) }));
         },
       } satisfies Fault;
     })(),
@@ -420,24 +416,3 @@ export const CRYPTO_FAULTS: CryptoFaultCase[] = [
     ],
   },
 ];
-
-/**
- * A crypto service whose key store lives in RAM: the medium is lost at
- * every reset, so persistent keys do not survive (a port with no ITS
- * backend wired to its key store).
- */
-export function registerRamOnlyKeyStore(name: string): string {
-  registerInprocTarget(name, async (env) => {
-    let stack = await ReferenceStack.boot({ config: env.referenceConfig });
-    return {
-      handle: async (svc, op, body) => {
-        if (svc === SERVICES.control && op === ControlOpcode.RESET) {
-          stack = await ReferenceStack.boot({ config: env.referenceConfig });
-          return { status: 0, body: EMPTY };
-        }
-        return stack.handle(svc, op, body);
-      },
-    };
-  });
-  return `inproc:${name}`;
-}

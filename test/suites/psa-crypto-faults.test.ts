@@ -3,8 +3,8 @@
 // against the broken requirement. Only the listed ids run, to keep this fast.
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../suites/harness/profile.js';
-import { CRYPTO_FAULTS, registerRamOnlyKeyStore } from '../helpers/crypto-faults.js';
-import { registerFault } from '../helpers/faults.js';
+import { CRYPTO_FAULTS } from '../helpers/crypto-faults.js';
+import { registerFault, registerVolatileTarget } from '../helpers/faults.js';
 import { profileFor, run, verdicts, withVerdict } from '../helpers/run.js';
 
 const reference = loadProfile('reference');
@@ -35,7 +35,8 @@ describe('fault-injected crypto targets are caught', () => {
   });
 
   it('ram-only key store: persistent keys lost at reset fail the persistence checks, and only those', async () => {
-    const uri = registerRamOnlyKeyStore('crypto-ram-only');
+    // a key store in RAM only: persistent keys are lost at reset
+    const uri = registerVolatileTarget('crypto-ram-only');
     const o = await run({ profile: profile(uri), grep: 'psa-crypto.lifetimes.' });
     expect(o.results.length).toBeGreaterThan(5);
     expect(withVerdict(o, 'FAIL').map((r) => r.id).sort()).toEqual([
