@@ -8,6 +8,7 @@ import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
 import { Tpm2PlatformStatus } from '../protocol/tpm2/platform.js';
 import { tpm2Handler } from './tpm2/service.js';
+import { cryptoHandler } from './crypto/service.js';
 import { smmVariableHandler } from './smm-variable/service.js';
 import { SPM_RET } from '../protocol/smm-variable/status.js';
 
@@ -30,6 +31,10 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   tpm2: {
     create: (env) => tpm2Handler(env),
     failureStatus: Tpm2PlatformStatus.FAILED,
+  },
+  crypto: {
+    create: async (env) => (await cryptoHandler(env)).handle,
+    failureStatus: PSA.ERROR_GENERIC_ERROR,
   },
   'smm-variable': {
     create: (env) => smmVariableHandler(env),
