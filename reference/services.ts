@@ -6,6 +6,8 @@ import { PSA } from '../protocol/psa/status.js';
 import type { ServiceResponse, TargetService } from '../protocol/services.js';
 import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
+import { rpmbHandler } from './rpmb/service.js';
+import { TEEC, teecStatus } from '../protocol/rpmb/optee.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
 
@@ -22,5 +24,9 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   ps: {
     create: async (env) => storageHandler('ps', await env.ps('ns')),
     failureStatus: PSA.ERROR_GENERIC_ERROR,
+  },
+  rpmb: {
+    create: async (env) => rpmbHandler(await env.rpmb()),
+    failureStatus: teecStatus(TEEC.ERROR_GENERIC),
   },
 };
