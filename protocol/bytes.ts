@@ -149,43 +149,53 @@ export class Writer {
   }
 
   u8(v: number): this {
-    this.view.setUint8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setUint8(at, v);
     return this;
   }
   u16le(v: number): this {
-    this.view.setUint16(this.room(2), v, true);
+    const at = this.room(2);
+    this.view.setUint16(at, v, true);
     return this;
   }
   u16be(v: number): this {
-    this.view.setUint16(this.room(2), v, false);
+    const at = this.room(2);
+    this.view.setUint16(at, v, false);
     return this;
   }
   u32le(v: number): this {
-    this.view.setUint32(this.room(4), v >>> 0, true);
+    const at = this.room(4);
+    this.view.setUint32(at, v >>> 0, true);
     return this;
   }
   u32be(v: number): this {
-    this.view.setUint32(this.room(4), v >>> 0, false);
+    const at = this.room(4);
+    this.view.setUint32(at, v >>> 0, false);
     return this;
   }
   i32le(v: number): this {
-    this.view.setInt32(this.room(4), v | 0, true);
+    const at = this.room(4);
+    this.view.setInt32(at, v | 0, true);
     return this;
   }
   i32be(v: number): this {
-    this.view.setInt32(this.room(4), v | 0, false);
+    const at = this.room(4);
+    this.view.setInt32(at, v | 0, false);
     return this;
   }
   u64le(v: bigint | number): this {
-    this.view.setBigUint64(this.room(8), BigInt.asUintN(64, BigInt(v)), true);
+    const at = this.room(8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), true);
     return this;
   }
   u64be(v: bigint | number): this {
-    this.view.setBigUint64(this.room(8), BigInt.asUintN(64, BigInt(v)), false);
+    const at = this.room(8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), false);
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length); // room() may replace this.buf: take the offset first
+    this.buf.set(b, at);
     return this;
   }
   zeros(n: number): this {

@@ -3,8 +3,9 @@ import { UsageError } from './harness/profile.js';
 import type { Profile } from './harness/profile.js';
 import type { CheckDef, SuiteDef } from './harness/types.js';
 import psaStorage from './psa-storage/index.js';
+import rpmb from './rpmb/index.js';
 
-export const SUITES: SuiteDef[] = [psaStorage];
+export const SUITES: SuiteDef[] = [psaStorage, rpmb];
 
 export function suiteNames(): string[] {
   return SUITES.map((s) => s.name);

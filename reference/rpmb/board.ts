@@ -184,37 +184,47 @@ export class RpmbBoard {
 
   // ---- the normal world's REE file system (where PS files live) ----
 
+  /** A file's bytes; undefined for a missing path or a directory (FileMedium cannot read those). */
+  private reeFile(key: string): Uint8Array | undefined {
+    try {
+      return this.medium.read(key);
+    } catch {
+      return undefined;
+    }
+  }
+
   reeList(prefix: string): string[] {
     const root = prefix ? `${REE_FS_PREFIX}/${prefix}` : REE_FS_PREFIX;
     const out: string[] = [];
     const walk = (key: string) => {
       for (const name of this.medium.list(key)) {
         const k = `${key}/${name}`;
-        if (this.medium.read(k) !== undefined) out.push(k.slice(REE_FS_PREFIX.length + 1));
+        if (this.reeFile(k) !== undefined) out.push(k.slice(REE_FS_PREFIX.length + 1));
         else walk(k);
       }
     };
-    if (prefix && this.medium.read(root) !== undefined) return [prefix];
+    if (prefix && this.reeFile(root) !== undefined) return [prefix];
     walk(root);
     return out.sort();
   }
 
   reeRead(path: string): Uint8Array | undefined {
-    return this.medium.read(`${REE_FS_PREFIX}/${path}`);
+    return this.reeFile(`${REE_FS_PREFIX}/${path}`);
   }
 
+  /** False when the path names a directory or lies under a file. */
   reeWrite(path: string, content: Uint8Array): boolean {
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) {
-      if (this.medium.read(`${REE_FS_PREFIX}/${parts.slice(0, i).join('/')}`) !== undefined) return false; // under a file
+      if (this.reeFile(`${REE_FS_PREFIX}/${parts.slice(0, i).join('/')}`) !== undefined) return false;
     }
-    if (this.medium.read(`${REE_FS_PREFIX}/${path}`) === undefined && this.medium.list(`${REE_FS_PREFIX}/${path}`).length) return false; // a directory
+    if (this.reeFile(`${REE_FS_PREFIX}/${path}`) === undefined && this.medium.list(`${REE_FS_PREFIX}/${path}`).length) return false;
     this.medium.write(`${REE_FS_PREFIX}/${path}`, content);
     return true;
   }
 
   reeDelete(path: string): boolean {
-    if (this.medium.read(`${REE_FS_PREFIX}/${path}`) === undefined) return false;
+    if (this.reeFile(`${REE_FS_PREFIX}/${path}`) === undefined) return false;
     this.medium.delete(`${REE_FS_PREFIX}/${path}`);
     return true;
   }

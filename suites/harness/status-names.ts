@@ -2,16 +2,19 @@
 // namer here when its protocol module exists.
 import { controlStatusName } from '../../protocol/control.js';
 import { psaStatusName } from '../../protocol/psa/status.js';
+import { teecName } from '../../protocol/rpmb/optee.js';
 import type { StatusDomain } from './signals.js';
 import type { ServiceKey } from './types.js';
 
 export const PSA_STATUS: StatusDomain = { name: psaStatusName };
+export const TEEC_STATUS: StatusDomain = { name: teecName };
 
 const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> = {
   control: controlStatusName,
   its: psaStatusName,
   ps: psaStatusName,
   crypto: psaStatusName,
+  rpmb: teecName,
 };
 
 export function statusNameFor(service: string, code: number): string {
