@@ -1,6 +1,8 @@
 // Benchmarks by name; add one entry per area.
 import { storageBench } from './storage.js';
+import { rpmbBench } from './rpmb.js';
 
 export const BENCHES: Record<string, () => Promise<void>> = {
   storage: storageBench,
+  rpmb: rpmbBench,
 };
