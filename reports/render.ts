@@ -1,5 +1,5 @@
 // Writes every report file of a run into its output directory.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -30,6 +30,7 @@ export function validateReport(report: unknown): string[] {
 }
 
 export function writeReports(report: Report, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   const put = (name: string, text: string) => {
     writeFileSync(join(outDir, name), text);

@@ -49,7 +49,11 @@ class InprocChannel implements Channel {
   ) {}
 
   async call(opcode: number, body: Uint8Array, opts: CallOptions = {}): Promise<ServiceResponse> {
-    const work = this.target.handle(SERVICES[this.service], opcode, body.slice());
+    const work = this.target.handle(SERVICES[this.service], opcode, body.slice()).catch((e: unknown) => {
+      // an in-process target that throws has crashed, as far as the caller can tell
+      if (e instanceof TransportError) throw e;
+      throw new TransportError('remote', `${this.uri} ${this.service}: the in-process target failed: ${(e as Error)?.message ?? e}`);
+    });
     const res = await withDeadline(work, opts.timeoutMs ?? this.env.callTimeoutMs, `${this.uri} ${this.service}`);
     if (!res) throw new TransportError('unsupported', `${this.uri} does not serve ${this.service}`);
     return { status: res.status, body: res.body.slice() };

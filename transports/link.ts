@@ -30,6 +30,8 @@ export type StreamOpener = (timeoutMs: number) => Promise<ByteStream>;
 interface Pending {
   seq: number;
   service: number;
+  /** The stream the request went out on: only its loss fails this call. */
+  stream: ByteStream;
   resolve(r: ServiceResponse): void;
   reject(e: Error): void;
 }
@@ -82,6 +84,8 @@ export class EnvelopeLink {
           s.onData((chunk) => this.parser.push(chunk, (e) => this.onEvent(e)));
           s.onClose((err) => {
             if (this.stream === s) this.stream = undefined;
+            // a stream dropped after a timeout closes late: it must not fail a newer call
+            if (this.pending?.stream !== s) return;
             this.failPending(
               new TransportError('disconnected', `${this.uri}: connection lost${err ? ` (${err.message})` : ''}`),
             );
@@ -166,7 +170,7 @@ export class EnvelopeLink {
     const seq = this.nextSeq();
     this.stats.calls += 1;
     const answer = new Promise<ServiceResponse>((resolve, reject) => {
-      this.pending = { seq, service, resolve, reject };
+      this.pending = { seq, service, stream, resolve, reject };
     });
     stream.write(encodeFrame({ kind: FrameKind.REQUEST, service, seq, opcode, status: 0, body }));
     const left = Math.max(1, timeoutMs - (Date.now() - started));

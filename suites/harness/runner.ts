@@ -148,7 +148,8 @@ export async function runChecks(o: RunOptions): Promise<RunOutcome> {
           ...extra,
         };
         if (exp && exp.verdicts.length) r.expectation = { verdicts: exp.verdicts as Verdict[], reason: exp.reason, link: exp.link };
-        if (applied.message) r.notes = [...(r.notes ?? []), applied.message];
+        if (applied.verdict === 'XPASS') r.message = applied.message;
+        else if (applied.message) r.notes = [...(r.notes ?? []), applied.message];
         emitResult(r);
       };
 

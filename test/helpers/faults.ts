@@ -1,6 +1,7 @@
 // Fault-injected targets: the reference stack with one behaviour broken at
 // the byte interface, registered as `inproc:NAME`. A fault sees every
 // request and may answer itself, alter the request, or alter the answer.
+import { DecodeError } from '../../protocol/bytes.js';
 import type { ServiceResponse } from '../../protocol/services.js';
 import { registerInprocTarget, bootReference } from '../../transports/inproc.js';
 import type { ReferenceStack } from '../../reference/stack.js';
@@ -18,10 +19,17 @@ export function registerFault(name: string, fault: Fault): string {
   registerInprocTarget(name, async (env, uri) => {
     const stack = await bootReference(env, uri);
     return {
-      handle: (service, opcode, body) =>
-        service === fault.service
-          ? fault.handle(opcode, body, (op, b) => stack.handle(service, op, b), stack)
-          : stack.handle(service, opcode, body),
+      handle: async (service, opcode, body) => {
+        if (service !== fault.service) return stack.handle(service, opcode, body);
+        const next: Next = (op, b) => stack.handle(service, op, b);
+        try {
+          return await fault.handle(opcode, body, next, stack);
+        } catch (e) {
+          // a malformed request the fault cannot parse goes to the reference untouched
+          if (e instanceof DecodeError) return next(opcode, body);
+          throw e;
+        }
+      },
     };
   });
   return `inproc:${name}`;

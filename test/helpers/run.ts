@@ -18,6 +18,7 @@ export interface RunSpec {
   strict?: boolean;
   allowDestructive?: boolean;
   expectations?: Expectations;
+  replay?: { path?: string; commands?: string };
   events?: RunEvent[];
 }
 
@@ -33,6 +34,7 @@ export async function run(spec: RunSpec = {}): Promise<RunOutcome> {
     allowDestructive: spec.allowDestructive ?? false,
     expectations: spec.expectations,
     runs: spec.runs,
+    replay: spec.replay,
     argv: ['test'],
     selection: { suites: suites.map((s) => s.name) },
     onEvent: (e) => spec.events?.push(e),
