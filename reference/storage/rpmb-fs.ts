@@ -9,15 +9,17 @@
 //                blocks | u32le data start | u32le data blocks | u32le entry size
 //   1..D         directory: 6 entries of 40 bytes per block
 //                  u8 used | u8 version | u16le blocks | u32le first data block |
-//                  u64le partition id | u64le uid | u32le flags |
-//                  u32le capacity | u32le size | u32le reserved
-//   D+1..        data: nonce(12) | AES-GCM(data) with the 16-byte tag,
-//                AAD = partition id | uid | flags | capacity | size
+//                  u64le partition id | u64le uid | 16 bytes reserved
+//   D+1..        data: nonce(12) | u32le n | AES-256-GCM(u32le flags |
+//                u32le capacity | data) (n bytes, then the 16-byte tag),
+//                AAD = partition id | uid | n
 //
-// Writes are copy-on-write: the new data goes to free blocks first, then the
-// one directory block holding the entry is rewritten (a single-block RPMB
-// write: the commit point). A power cut leaves the old entry (and its
-// intact data) or the new one. Freed blocks are reused after the commit.
+// A new version that needs the same number of blocks, no more than one
+// reliable write carries (2 × REL_WR_SEC_C), is written in place by that one
+// authenticated write: the device writes all of it or none. Anything else is
+// copy-on-write: the new data goes to free blocks first, then the one
+// directory block holding the entry is rewritten (a single-block write: the
+// commit point). A power cut leaves the old version whole or the new one.
 import { gcm } from '@noble/ciphers/aes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
@@ -40,28 +42,24 @@ interface Entry {
   start: number;
   part: bigint;
   uid: bigint;
-  flags: number;
-  capacity: number;
-  size: number;
 }
 
-const FREE: Entry = { used: false, blocks: 0, start: 0, part: 0n, uid: 0n, flags: 0, capacity: 0, size: 0 };
+const FREE: Entry = { used: false, blocks: 0, start: 0, part: 0n, uid: 0n };
 
 function encodeEntry(w: Writer, e: Entry): void {
-  w.u8(e.used ? 1 : 0).u8(e.used ? 1 : 0).u16le(e.blocks).u32le(e.start).u64le(e.part).u64le(e.uid);
-  w.u32le(e.flags).u32le(e.capacity).u32le(e.size).u32le(0);
+  w.u8(e.used ? 1 : 0).u8(e.used ? 1 : 0).u16le(e.blocks).u32le(e.start).u64le(e.part).u64le(e.uid).zeros(16);
 }
 
 function decodeEntry(r: Reader): Entry {
   const used = r.u8() === 1;
   r.u8();
-  const e = { used, blocks: r.u16le(), start: r.u32le(), part: r.u64le(), uid: r.u64le(), flags: r.u32le(), capacity: r.u32le(), size: r.u32le() };
-  r.u32le();
+  const e = { used, blocks: r.u16le(), start: r.u32le(), part: r.u64le(), uid: r.u64le() };
+  r.bytes(16);
   return used ? e : FREE;
 }
 
-function aad(e: Entry): Uint8Array {
-  return new Writer(28).u64le(e.part).u64le(e.uid).u32le(e.flags).u32le(e.capacity).u32le(e.size).finish();
+function aad(part: bigint, uid: bigint, n: number): Uint8Array {
+  return new Writer(20).u64le(part).u64le(uid).u32le(n).finish();
 }
 
 /** A partition name's id in the directory: the first 8 bytes of SHA-256(name). */
@@ -171,29 +169,42 @@ export class RpmbFs {
     const blocks = await this.io(() => this.host.read(this.region.first + this.dataStart + e.start, e.blocks));
     const blob = concat(...blocks);
     try {
-      const nonce = blob.subarray(0, NONCE);
-      const data = gcm(this.opts.key, nonce, aad(e)).decrypt(blob.subarray(NONCE, NONCE + e.size + TAG));
-      return { flags: e.flags, capacity: e.capacity, data };
+      const n = new DataView(blob.buffer, blob.byteOffset + NONCE, 4).getUint32(0, true);
+      if (NONCE + 4 + n + TAG > blob.length || n < 8) throw new Error('length');
+      const plain = gcm(this.opts.key, blob.subarray(0, NONCE), aad(part, uid, n)).decrypt(blob.subarray(NONCE + 4, NONCE + 4 + n + TAG));
+      const v = new DataView(plain.buffer, plain.byteOffset, 8);
+      return { flags: v.getUint32(0, true), capacity: v.getUint32(4, true), data: plain.slice(8) };
     } catch {
       throw new AssetIntegrityError(PSA.ERROR_STORAGE_FAILURE, `ITS asset ${uid.toString(16)}: data failed authentication`);
     }
   }
 
+  /** The blocks of one sealed version of an asset. */
+  private seal(part: bigint, uid: bigint, rec: AssetRecord): Uint8Array[] {
+    const plain = new Writer(8 + rec.data.length).u32le(rec.flags).u32le(rec.capacity).bytes(rec.data).finish();
+    const nonce = new Uint8Array(randomBytes(NONCE));
+    const sealed = concat(nonce, new Writer(4).u32le(plain.length).finish(), gcm(this.opts.key, nonce, aad(part, uid, plain.length)).encrypt(plain));
+    const n = Math.ceil(sealed.length / BLOCK_SIZE);
+    const padded = new Uint8Array(n * BLOCK_SIZE);
+    padded.set(sealed);
+    return Array.from({ length: n }, (_, i) => padded.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+  }
+
   async store(part: bigint, uid: bigint, rec: AssetRecord): Promise<void> {
+    const blocks = this.seal(part, uid, rec);
+    const n = blocks.length;
     const old = this.slotOf(part, uid);
+    if (old >= 0 && this.entries[old]!.blocks === n && n <= this.host.opts.maxWriteBlocks) {
+      // one reliable write replaces the whole version: atomic on the device
+      await this.io(() => this.host.write(this.region.first + this.dataStart + this.entries[old]!.start, blocks));
+      return;
+    }
     let slot = old;
     if (slot < 0) slot = this.entries.findIndex((e) => !e.used);
     if (slot < 0) throw new AssetIntegrityError(PSA.ERROR_INSUFFICIENT_STORAGE, 'ITS directory on RPMB is full');
-    const n = Math.ceil((NONCE + rec.data.length + TAG) / BLOCK_SIZE);
     const start = this.allocate(n);
     if (start < 0) throw new AssetIntegrityError(PSA.ERROR_INSUFFICIENT_STORAGE, `no ${n} contiguous free RPMB blocks for ITS data`);
-    const e: Entry = { used: true, blocks: n, start, part, uid, flags: rec.flags, capacity: rec.capacity, size: rec.data.length };
-    const nonce = new Uint8Array(randomBytes(NONCE));
-    const sealed = concat(nonce, gcm(this.opts.key, nonce, aad(e)).encrypt(rec.data));
-    const padded = new Uint8Array(n * BLOCK_SIZE);
-    padded.set(sealed);
-    const blocks: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) blocks.push(padded.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+    const e: Entry = { used: true, blocks: n, start, part, uid };
     this.mark(e, 1); // reserve the run before any await
     try {
       await this.io(() => this.host.write(this.region.first + this.dataStart + start, blocks));
