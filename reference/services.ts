@@ -6,7 +6,7 @@ import { PSA } from '../protocol/psa/status.js';
 import type { ServiceResponse, TargetService } from '../protocol/services.js';
 import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
-import { rpmbHandler } from './rpmb/service.js';
+import { rpmbHandler, rpmbUnavailable } from './rpmb/service.js';
 import { TEEC, teecStatus } from '../protocol/rpmb/optee.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
@@ -26,7 +26,7 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
     failureStatus: PSA.ERROR_GENERIC_ERROR,
   },
   rpmb: {
-    create: async (env) => rpmbHandler(await env.rpmb()),
+    create: (env) => env.rpmb().then(rpmbHandler, (e: Error) => rpmbUnavailable(e, env.log)),
     failureStatus: teecStatus(TEEC.ERROR_GENERIC),
   },
 };

@@ -19,7 +19,7 @@ import { SERVICE_DEFS, type ServiceHandler } from './services.js';
 import { AssetStore, type AssetBackend, type StoreLimits } from './storage/asset-store.js';
 import { MediumBackend } from './storage/medium-backend.js';
 import { RpmbBoard, type BoardOptions } from './rpmb/board.js';
-import { RpmbFs, RpmbFsBackend } from './storage/rpmb-fs.js';
+import { FailedBackend, RpmbFs, RpmbFsBackend } from './storage/rpmb-fs.js';
 import { PS_ROOT_LIMITS, PS_ROOT_PARTITION, ReeFsBackend } from './storage/ree-fs.js';
 
 const EMPTY = new Uint8Array(0);
@@ -95,11 +95,20 @@ export class ReferenceStack {
       ));
     const backend = async (kind: 'its' | 'ps', partition: string, key: string): Promise<AssetBackend> => {
       if (kind === 'its') {
-        return cfg.its.backend === 'medium' ? new MediumBackend(medium, key, PSA.ERROR_STORAGE_FAILURE) : new RpmbFsBackend(await itsFs(), partition);
+        if (cfg.its.backend === 'medium') return new MediumBackend(medium, key, PSA.ERROR_STORAGE_FAILURE);
+        const fs = await itsFs().catch((e: Error) => e);
+        // an unreadable file store: every ITS request answers PSA_ERROR_STORAGE_FAILURE
+        if (fs instanceof Error) return new FailedBackend(PSA.ERROR_STORAGE_FAILURE, `ITS on RPMB unavailable: ${fs.message}`, log);
+        return new RpmbFsBackend(fs, partition);
       }
       if (cfg.ps.backend === 'medium') return new MediumBackend(medium, key, PSA.ERROR_DATA_CORRUPT);
-      const roots = await open('its', PS_ROOT_PARTITION, PS_ROOT_LIMITS);
-      return ReeFsBackend.open(medium, partition, (await rpmb()).storageKey(`PS REE file key ${partition}`), roots, log);
+      try {
+        const roots = await open('its', PS_ROOT_PARTITION, PS_ROOT_LIMITS);
+        return await ReeFsBackend.open(medium, partition, (await rpmb()).storageKey(`PS REE file key ${partition}`), roots, log);
+      } catch (e) {
+        // no trustworthy root: every PS request answers PSA_ERROR_STORAGE_FAILURE
+        return new FailedBackend(PSA.ERROR_STORAGE_FAILURE, `PS ${partition} unavailable: ${(e as Error).message}`, log);
+      }
     };
     const open = (kind: 'its' | 'ps', partition: string, limits?: StoreLimits): Promise<AssetStore> => {
       const key = `${kind}/${partition}`;

@@ -37,6 +37,8 @@ function unseal(bytes: Uint8Array | undefined): Uint8Array | undefined {
 interface Chunk {
   stamp: number;
   data: Uint8Array;
+  /** The chunk file exists but fails its CRC (the emulated flash was damaged): reads fail. */
+  damaged?: boolean;
 }
 
 export class MediumRpmbStore implements RpmbStore {
@@ -62,12 +64,13 @@ export class MediumRpmbStore implements RpmbStore {
   private readChunk(i: number): Chunk {
     let c = this.chunks.get(i);
     if (!c) {
-      const body = unseal(this.medium.read(this.chunkKey(i)));
+      const raw = this.medium.read(this.chunkKey(i));
+      const body = unseal(raw);
       if (body && body.length === 4 + CHUNK_BYTES) {
         c = { stamp: new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true), data: body.slice(4) };
       } else {
-        // never written (erased state), or a chunk a crash left unreadable: zeros
-        c = { stamp: 0, data: new Uint8Array(CHUNK_BYTES) };
+        // never written: the erased state; written but unreadable: damaged (writes are atomic, so not by a power cut)
+        c = { stamp: 0, data: new Uint8Array(CHUNK_BYTES), damaged: raw !== undefined };
       }
       this.chunks.set(i, c);
     }
@@ -128,6 +131,7 @@ export class MediumRpmbStore implements RpmbStore {
     const out: Uint8Array[] = [];
     for (let a = address; a < address + count; a++) {
       const c = this.readChunk(Math.floor(a / CHUNK_BLOCKS));
+      if (c.damaged) throw new Error(`${this.prefix}: chunk ${Math.floor(a / CHUNK_BLOCKS)} is damaged`);
       const off = (a % CHUNK_BLOCKS) * BLOCK_SIZE;
       out.push(c.data.slice(off, off + BLOCK_SIZE));
     }

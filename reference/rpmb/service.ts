@@ -122,3 +122,9 @@ async function testHook(board: RpmbBackend, opcode: number, body: Uint8Array): P
   }
   return status(TEEC.ERROR_NOT_SUPPORTED);
 }
+
+/** The handler of a board whose RPMB hardware could not be brought up: every request answers TEEC_ERROR_COMMUNICATION. */
+export function rpmbUnavailable(e: Error, log: (line: string) => void) {
+  log(`rpmb: hardware unavailable: ${e.message}`);
+  return async (): Promise<ServiceResponse> => status(TEEC.ERROR_COMMUNICATION);
+}

@@ -276,3 +276,29 @@ export class RpmbFsBackend implements AssetBackend {
     return this.fs.list(this.part);
   }
 }
+
+/** A partition whose store could not be opened: every access answers `status`. */
+export class FailedBackend implements AssetBackend {
+  constructor(
+    private readonly status: number,
+    private readonly why: string,
+    log: (line: string) => void = () => {},
+  ) {
+    log(why);
+  }
+  private fail(): never {
+    throw new AssetIntegrityError(this.status, this.why);
+  }
+  async load(): Promise<AssetRecord | undefined> {
+    return this.fail();
+  }
+  async store(): Promise<void> {
+    return this.fail();
+  }
+  async remove(): Promise<void> {
+    return this.fail();
+  }
+  async list(): Promise<bigint[]> {
+    return [];
+  }
+}

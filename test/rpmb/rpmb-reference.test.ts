@@ -2,7 +2,7 @@
 // suites: persistence of the emulated eMMC, the secure world's recovery from
 // lost answers, the guests' journal, power cuts at every medium write, and
 // malformed input to the rpmb service.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bytesEqual } from '../../protocol/bytes.js';
 import { PSA } from '../../protocol/psa/status.js';
 import { StorageOpcode, encodeGet, encodeSet, encodeUid } from '../../protocol/psa/storage.js';
-import { OPTEE_TEST_KEY, RPMB_EMU_CID, encodeRpmbReq } from '../../protocol/rpmb/optee.js';
+import { OPTEE_TEST_KEY, RPMB_EMU_CID, TEEC, encodeRpmbReq } from '../../protocol/rpmb/optee.js';
 import { RpmbOp, encodeSequence } from '../../protocol/rpmb/service.js';
 import { RpmbReq, encodeFrame, keyProgramRequest } from '../../protocol/rpmb/frame.js';
 import { SERVICES } from '../../protocol/services.js';
@@ -77,6 +77,31 @@ describe('emulated eMMC persistence', () => {
     const after = await device(m);
     expect(after.counter).toBe(1);
     expect(await hostFor(after).read(CHUNK_BLOCKS - 1, 2)).toEqual([block(7), block(8)]);
+  });
+});
+
+describe('damaged emulated flash', () => {
+  it('answers PSA_ERROR_STORAGE_FAILURE for ITS data and directory blocks that fail their check, and keeps running', async () => {
+    const dir = tempDir();
+    const stack = await ReferenceStack.boot({ medium: new FileMedium(dir), services: ['its', 'ps', 'rpmb'] });
+    expect(await apply(stack, { svc: 'its', uid: 9n, data: new Uint8Array(200).fill(4) })).toBe(PSA.SUCCESS);
+    expect(await apply(stack, { svc: 'ps', uid: 9n, data: new Uint8Array(20).fill(5) })).toBe(PSA.SUCCESS);
+    const chunks = readdirSync(join(dir, 'rpmb', 'emmc0', 'c')).sort();
+    expect(chunks).toEqual(['0000', '000a']); // table, superblock, directory; the end of the directory and the data
+    const damage = (names: string[]) => {
+      for (const n of names) writeFileSync(join(dir, 'rpmb', 'emmc0', 'c', n), new Uint8Array([1, 2, 3, 4, 5]));
+    };
+    damage(['000a']);
+    const b = await ReferenceStack.boot({ medium: new FileMedium(dir), services: ['its', 'ps', 'rpmb'] });
+    expect((await content(b, 'its', 9n)).status).toBe(PSA.ERROR_STORAGE_FAILURE);
+    expect((await content(b, 'ps', 9n)).status).toBe(PSA.ERROR_STORAGE_FAILURE);
+    expect(await apply(b, { svc: 'its', uid: 10n, data: new Uint8Array(3) })).toBe(PSA.ERROR_STORAGE_FAILURE);
+    expect((await b.handle(SERVICES.rpmb, RpmbOp.DEVICES, new Uint8Array(0)))!.status).toBe(0); // the device itself still answers
+    damage(['0000']); // the partition table
+    const c = await ReferenceStack.boot({ medium: new FileMedium(dir), services: ['its', 'ps', 'rpmb'] });
+    expect((await c.handle(SERVICES.rpmb, RpmbOp.DEVICES, new Uint8Array(0)))!.status).toBe(TEEC.ERROR_COMMUNICATION | 0);
+    expect((await content(c, 'its', 9n)).status).toBe(PSA.ERROR_STORAGE_FAILURE);
+    expect(b.internalErrors + c.internalErrors).toBe(0);
   });
 });
 
