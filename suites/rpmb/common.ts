@@ -330,6 +330,11 @@ export function macMatches(key: Uint8Array, raw: readonly Uint8Array[]): boolean
   return bytesEqual(computeMac(key, raw), raw[raw.length - 1]!.subarray(OFF.keyMac, OFF.keyMac + 32));
 }
 
+/** The response carries back the request's nonce. */
+export function expectNonce(t: CheckContext, got: Uint8Array, sent: Uint8Array, what: string): void {
+  if (!bytesEqual(got, sent)) t.fail(`${what}: the response nonce is not the request's`, { expected: hex(sent), actual: hex(got) });
+}
+
 export function expectData(t: CheckContext, got: Uint8Array, want: Uint8Array, what: string): void {
   t.expectBytes(got, want, what);
 }

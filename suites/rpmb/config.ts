@@ -3,7 +3,6 @@
 // data[255], as mmc-utils `rpmb secure-wp-*` sends them). Optional: a
 // device without it answers General Failure and the checks are UNSUPPORTED
 // unless the profile declares rpmb.device-config.
-import { bytesEqual, hex } from '../../protocol/bytes.js';
 import { BLOCK_SIZE, OFF, RpmbReq, RpmbResult, configReadRequest, configWriteRequest, decodeFrame } from '../../protocol/rpmb/frame.js';
 import { check } from '../harness/check.js';
 import type { CheckContext } from '../harness/types.js';
@@ -13,6 +12,7 @@ import {
   JEDEC,
   counter,
   expectMac,
+  expectNonce,
   expectResult,
   expectType,
   flip,
@@ -58,7 +58,7 @@ export default [
       const c = await configRead(t, d);
       expectType(t, c.f, RpmbReq.CONFIG_READ, 'configuration read');
       expectResult(t, c.f, RpmbResult.OK, 'configuration read');
-      if (!bytesEqual(c.f.nonce, c.nonce)) t.fail('configuration read: nonce not echoed', { expected: hex(c.nonce), actual: hex(c.f.nonce) });
+      expectNonce(t, c.f.nonce, c.nonce, 'configuration read');
       expectMac(t, d.key, [c.raw], 'configuration read');
     },
   }),
