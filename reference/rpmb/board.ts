@@ -169,17 +169,28 @@ export class RpmbBoard {
     return devId;
   }
 
-  /** TEST_NEW_DEVICE: a factory-fresh eMMC (no key), persisted like the others. */
+  /**
+   * TEST_NEW_DEVICE: a factory-fresh eMMC (no key), persisted like the
+   * others. Slots are used round-robin: the 257th device replaces the first,
+   * so a long-lived --state directory does not fill up.
+   */
   async newTestDevice(spec: NewDeviceRequest): Promise<number | string> {
     if (spec.sizeMult < 1 || spec.sizeMult > 128) return `size multiplier ${spec.sizeMult} outside 1..128`;
     if (spec.relWrSecC < 1) return 'REL_WR_SEC_C must be at least 1';
-    const used = new Set(this.medium.list('rpmb/test').map((s) => Number.parseInt(s, 10)));
-    let n = 0;
-    while (used.has(n)) n++;
-    if (n >= MAX_TEST_DEVICES) return `at most ${MAX_TEST_DEVICES} test devices`;
+    const next = this.medium.read('rpmb/test-next');
+    const n = next && next.length === 4 ? new DataView(next.buffer, next.byteOffset, 4).getUint32(0, true) % MAX_TEST_DEVICES : 0;
+    this.forgetTestDevice(n);
+    this.medium.write('rpmb/test-next', Uint8Array.of((n + 1) & 0xff, (n + 1) >> 8, 0, 0));
     this.medium.write(`rpmb/test/${n}/spec`, encodeNewDevice(spec));
     new MediumRpmbStore(this.medium, `rpmb/test/${n}`, spec.initialCounter).create();
     return this.attachTestDevice(n, spec);
+  }
+
+  private forgetTestDevice(n: number): void {
+    const prefix = `rpmb/test/${n}`;
+    for (const name of this.medium.list(`${prefix}/c`)) this.medium.delete(`${prefix}/c/${name}`);
+    for (const name of ['journal', 'meta', 'spec']) this.medium.delete(`${prefix}/${name}`);
+    this.served.delete(TEST_DEV_BASE + n);
   }
 
   // ---- the normal world's REE file system (where PS files live) ----

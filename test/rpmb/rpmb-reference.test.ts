@@ -11,7 +11,7 @@ import { bytesEqual } from '../../protocol/bytes.js';
 import { PSA } from '../../protocol/psa/status.js';
 import { StorageOpcode, encodeGet, encodeSet, encodeUid } from '../../protocol/psa/storage.js';
 import { OPTEE_TEST_KEY, RPMB_EMU_CID, TEEC, encodeRpmbReq } from '../../protocol/rpmb/optee.js';
-import { RpmbOp, encodeSequence } from '../../protocol/rpmb/service.js';
+import { RpmbOp, decodeDevId, decodeDevices, encodeNewDevice, encodeSequence } from '../../protocol/rpmb/service.js';
 import { RpmbReq, encodeFrame, keyProgramRequest } from '../../protocol/rpmb/frame.js';
 import { SERVICES } from '../../protocol/services.js';
 import { EmmcRpmb } from '../../reference/rpmb/device.js';
@@ -296,6 +296,25 @@ describe('the whole stack with a lossy path to the eMMC', () => {
     }
     expect(n).toBeGreaterThan(12);
     expect(stack.internalErrors).toBe(0);
+  });
+});
+
+describe('test devices', () => {
+  it('reuses the oldest of 256 slots instead of refusing the 257th device', async () => {
+    const stack = await ReferenceStack.boot({ services: ['rpmb'] });
+    const body = encodeNewDevice({ sizeMult: 1, relWrSecC: 1, deviceConfig: false, initialCounter: 5, cid: RPMB_EMU_CID });
+    const ids: number[] = [];
+    for (let i = 0; i < 260; i++) {
+      const r = (await stack.handle(SERVICES.rpmb, RpmbOp.TEST_NEW_DEVICE, body))!;
+      expect(r.status).toBe(0);
+      ids.push(decodeDevId(r.body));
+    }
+    expect(ids[256]).toBe(ids[0]);
+    const list = decodeDevices((await stack.handle(SERVICES.rpmb, RpmbOp.DEVICES, new Uint8Array(0)))!.body);
+    expect(list.filter((d) => d.kind === 2)).toHaveLength(256);
+    await stack.reboot();
+    const again = decodeDevices((await stack.handle(SERVICES.rpmb, RpmbOp.DEVICES, new Uint8Array(0)))!.body);
+    expect(again.filter((d) => d.kind === 2)).toHaveLength(256);
   });
 });
 
