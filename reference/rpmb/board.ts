@@ -110,6 +110,7 @@ export class RpmbBoard {
       partitions,
       (guid) => deriveStorageKey(huk, `vRPMB metadata ${Buffer.from(guid).toString('hex')}`),
       (entry, store) => make({ sizeMult: entry.sizeMult, relWrSecC: 1, cid: defaultGuestDevice(entry, store).info.cid, deviceConfig: false }, store, 'guest'),
+      log,
     );
     const board = new RpmbBoard(medium, cfg, huk, physical, host, { first: hostPart.first, blocks: hostPart.blocks }, partitions, mux, opts);
     board.served.set(PHYSICAL_DEV_ID, { devId: PHYSICAL_DEV_ID, kind: DeviceKind.EMMC, device: physical, guid: ZERO_GUID });

@@ -70,7 +70,8 @@ type Pending =
   | { kind: 'read'; address: number; nonce: Uint8Array }
   | { kind: 'config-read'; nonce: Uint8Array };
 
-interface Register {
+/** The result register: what a result read request answers. */
+export interface ResultRegister {
   type: number;
   result: number;
   counter: number;
@@ -85,7 +86,7 @@ export class EmmcRpmb {
   readonly blocks: number;
   private nv: RpmbNvState = { counter: 0, config: new Uint8Array(2) };
   private pending: Pending = { kind: 'none' };
-  private register: Register | undefined;
+  private register: ResultRegister | undefined;
   private powered = false;
   /** Frames handled, for benchmarks. */
   framesIn = 0;
@@ -105,7 +106,7 @@ export class EmmcRpmb {
   async powerOn(): Promise<this> {
     this.nv = await this.store.load();
     this.pending = { kind: 'none' };
-    this.register = undefined;
+    this.saveResult(undefined);
     this.powered = true;
     return this;
   }
@@ -163,6 +164,13 @@ export class EmmcRpmb {
   protected keyProgrammable(): boolean {
     return !this.keyProgrammed;
   }
+  /** Keeps the result register (a device has one; a multiplexer must keep one per guest). */
+  protected saveResult(r: ResultRegister | undefined): void {
+    this.register = r;
+  }
+  protected loadResult(): ResultRegister | undefined {
+    return this.register;
+  }
   /** Whether [address, address + count) lies inside the partition. */
   protected inRange(address: number, count: number): boolean {
     return address < this.blocks && address + count <= this.blocks;
@@ -178,15 +186,15 @@ export class EmmcRpmb {
     return this.keyProgrammed && this.expired() ? result | RESULT_COUNTER_EXPIRED : result;
   }
 
-  private setRegister(type: number, result: number, extra: Partial<Register> = {}): void {
-    this.register = {
+  private setRegister(type: number, result: number, extra: Partial<ResultRegister> = {}): void {
+    this.saveResult({
       type,
       result,
       counter: extra.counter ?? (this.keyProgrammed ? this.nv.counter : 0),
       address: extra.address ?? 0,
       nonce: extra.nonce ?? ZERO_NONCE,
       mac: extra.mac ?? false,
-    };
+    });
   }
 
   private macValid(frames: readonly Uint8Array[]): boolean {
@@ -354,7 +362,7 @@ export class EmmcRpmb {
       }
       case 'result':
       case 'none': {
-        const r = this.register;
+        const r = this.loadResult();
         if (!r) {
           // nothing happened since power-on: no result to report
           return this.pad([encodeFrame({ result: RpmbResult.GENERAL_FAILURE })], count);

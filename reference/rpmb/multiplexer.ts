@@ -116,16 +116,29 @@ export class Multiplexer {
   private constructor(readonly guests: GuestDevice[]) {}
 
   /** Virtual devices for every guest partition, powered on (journals replayed). */
-  static async open(host: RpmbHost, entries: readonly PartitionEntry[], metaKey: (guid: Uint8Array) => Uint8Array, device = defaultGuestDevice): Promise<Multiplexer> {
+  static async open(
+    host: RpmbHost,
+    entries: readonly PartitionEntry[],
+    metaKey: (guid: Uint8Array) => Uint8Array,
+    device = defaultGuestDevice,
+    log?: (line: string) => void,
+  ): Promise<Multiplexer> {
     const guests: GuestDevice[] = [];
     let i = 0;
     for (const entry of entries) {
       if (entry.kind !== PartitionKind.GUEST) continue;
       const store = new VirtualStore(host, entry, metaKey(entry.guid));
       const dev = device(entry, store);
-      await dev.powerOn();
-      guests.push({ devId: VIRTUAL_DEV_BASE + i, entry, device: dev });
+      const devId = VIRTUAL_DEV_BASE + i;
       i += 1;
+      try {
+        await dev.powerOn();
+      } catch (e) {
+        // one guest's damaged metadata or journal takes that guest's device away, not the others'
+        log?.(`vRPMB dev_id ${devId} (${formatGuid(entry.guid)}) unavailable: ${(e as Error).message}`);
+        continue;
+      }
+      guests.push({ devId, entry, device: dev });
     }
     return new Multiplexer(guests);
   }

@@ -4,7 +4,7 @@
 // registered as `inproc:rpmb-<name>` and driven through the rpmb service
 // exactly as the healthy reference is.
 import { computeMac } from '../../protocol/rpmb/frame.js';
-import { EmmcRpmb, type RpmbDeviceInfo, type RpmbStore } from '../../reference/rpmb/device.js';
+import { EmmcRpmb, type ResultRegister, type RpmbDeviceInfo, type RpmbStore } from '../../reference/rpmb/device.js';
 import type { DeviceRole } from '../../reference/rpmb/board.js';
 import { ReferenceStack } from '../../reference/stack.js';
 import { registerInprocTarget } from '../../transports/inproc.js';
@@ -65,7 +65,25 @@ class LastBlockRefused extends EmmcRpmb {
   }
 }
 
-export const RPMB_FAULTS: Record<string, { engine: Engine; bug: string }> = {
+/** A multiplexer that passes result reads through to the one physical result register. */
+let shared: ResultRegister | undefined;
+class SharedResultRegister extends EmmcRpmb {
+  protected override saveResult(r: ResultRegister | undefined): void {
+    shared = r;
+  }
+  protected override loadResult(): ResultRegister | undefined {
+    return shared;
+  }
+}
+
+/** A multiplexer that checks addresses against the physical size, not the guest's: a guest spills into its neighbour. */
+class GuestBoundsUnchecked extends EmmcRpmb {
+  protected override inRange(address: number, count: number): boolean {
+    return address + count <= 0x10000 - 8192;
+  }
+}
+
+export const RPMB_FAULTS: Record<string, { engine: Engine; bug: string; roles?: DeviceRole[] }> = {
   'counter-per-block': { engine: CounterPerBlock, bug: 'counter +1 per block (tee-supplicant RPMB_EMU)' },
   'counter-never-checked': { engine: CounterNeverChecked, bug: 'request write counter never compared (tee-supplicant RPMB_EMU)' },
   'nonce-not-echoed': { engine: NonceNotEchoed, bug: 'nonce not copied into responses' },
@@ -73,6 +91,8 @@ export const RPMB_FAULTS: Record<string, { engine: Engine; bug: string }> = {
   'address-per-frame': { engine: AddressPerFrame, bug: 'read frames carry per-frame addresses, not the start address' },
   'key-reprogrammable': { engine: KeyReprogrammable, bug: 'a second key programming is accepted' },
   'last-block-refused': { engine: LastBlockRefused, bug: 'address check off by one at the last block' },
+  'shared-result-register': { engine: SharedResultRegister, bug: 'guests share the physical result register', roles: ['guest'] },
+  'guest-bounds-unchecked': { engine: GuestBoundsUnchecked, bug: 'guest addresses checked against the physical device only', roles: ['guest'] },
 };
 
 /** Registers `inproc:rpmb-<name>` for every fault; returns name -> URI. */
@@ -85,7 +105,8 @@ export function registerRpmbFaults(): Record<string, string> {
         config: env.referenceConfig,
         log: env.log,
         rpmb: {
-          makeDevice: (info: RpmbDeviceInfo, store: RpmbStore, role: DeviceRole) => (role === 'emmc' ? new EmmcRpmb(info, store) : new f.engine(info, store)),
+          makeDevice: (info: RpmbDeviceInfo, store: RpmbStore, role: DeviceRole) =>
+            (f.roles ?? ['guest', 'test']).includes(role) ? new f.engine(info, store) : new EmmcRpmb(info, store),
         },
       }),
     );

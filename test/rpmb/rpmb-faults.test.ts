@@ -45,6 +45,16 @@ const CASES: { fault: string; ids: string[]; fail: string[]; nonStrict?: string[
     ids: ['rpmb.key.program', 'rpmb.write.single-block', 'rpmb.write.last-block', 'rpmb.read.last-block', 'rpmb.write.last-block-16mib', 'rpmb.read.address-past-end'],
     fail: ['rpmb.write.last-block', 'rpmb.read.last-block', 'rpmb.write.last-block-16mib'],
   },
+  {
+    fault: 'shared-result-register',
+    ids: ['rpmb.key.program', 'rpmb.vm.own-key', 'rpmb.vm.own-counter', 'rpmb.vm.result-isolation', 'rpmb.vm.interleavings'],
+    fail: ['rpmb.vm.result-isolation', 'rpmb.vm.interleavings'],
+  },
+  {
+    fault: 'guest-bounds-unchecked',
+    ids: ['rpmb.key.program', 'rpmb.vm.own-counter', 'rpmb.vm.address-isolation', 'rpmb.vm.interleavings', 'rpmb.vm.survives-reset'],
+    fail: ['rpmb.vm.address-isolation'],
+  },
 ];
 
 describe('fault-injected RPMB devices', () => {
