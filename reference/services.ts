@@ -8,6 +8,8 @@ import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
 import { rpmbHandler, rpmbUnavailable } from './rpmb/service.js';
 import { TEEC, teecStatus } from '../protocol/rpmb/optee.js';
+import { smmVariableHandler } from './smm-variable/service.js';
+import { SPM_RET } from '../protocol/smm-variable/status.js';
 
 export type ServiceHandler = (opcode: number, body: Uint8Array) => Promise<ServiceResponse>;
 
@@ -26,7 +28,12 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
     failureStatus: PSA.ERROR_GENERIC_ERROR,
   },
   rpmb: {
-    create: (env) => env.rpmb().then(rpmbHandler, (e: Error) => rpmbUnavailable(e, env.log)),
+    create: async (env) =>
+      env.rpmb ? env.rpmb().then(rpmbHandler, (e: Error) => rpmbUnavailable(e, env.log)) : rpmbUnavailable(new Error('no RPMB hardware in this environment'), env.log),
     failureStatus: teecStatus(TEEC.ERROR_GENERIC),
+  },
+  'smm-variable': {
+    create: (env) => smmVariableHandler(env),
+    failureStatus: SPM_RET.DENIED,
   },
 };

@@ -31,8 +31,12 @@ export interface StackEnv {
   its(partition: string, limits?: StoreLimits): Promise<AssetStore>;
   /** A PS partition. */
   ps(partition: string, limits?: StoreLimits): Promise<AssetStore>;
-  /** The board's RPMB devices and the secure world's driver (the rpmb service serves them). */
-  rpmb(): Promise<RpmbBoard>;
+  /**
+   * The board's RPMB devices and the secure world's driver (the rpmb service
+   * serves them). Optional so that environments built by hand in tests need
+   * not provide one; ReferenceStack always does.
+   */
+  rpmb?(): Promise<RpmbBoard>;
   log(line: string): void;
 }
 

@@ -3,6 +3,7 @@
 import { controlStatusName } from '../../protocol/control.js';
 import { psaStatusName } from '../../protocol/psa/status.js';
 import { teecName } from '../../protocol/rpmb/optee.js';
+import { spmRetName } from '../../protocol/smm-variable/status.js';
 import type { StatusDomain } from './signals.js';
 import type { ServiceKey } from './types.js';
 
@@ -15,6 +16,8 @@ const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> 
   ps: psaStatusName,
   crypto: psaStatusName,
   rpmb: teecName,
+  // the envelope status of smm-variable is the MM layer's ARM_SVC_SPM_RET_*; the EFI_STATUS is inside the buffer
+  'smm-variable': spmRetName,
 };
 
 export function statusNameFor(service: string, code: number): string {
