@@ -36,7 +36,7 @@ export interface RpmbConfig {
   device: { cid: string; sizeMult: number; relWrSecC: number; deviceConfig: boolean };
   /** Blocks of the physical device given to the secure world's own storage (ITS). */
   hostBlocks: number;
-  /** Directory entries of the ITS file store on RPMB (assets of all ITS partitions together). */
+  /** Entry blocks of the ITS file store on RPMB: the most assets of all ITS partitions together (PS roots included). */
   itsDirEntries: number;
   /** Virtual machines sharing the device: each gets a virtual RPMB of sizeMult × 128 KiB (dev_id 0x100 + index). */
   guests: { guid: string; sizeMult: number }[];
@@ -51,7 +51,7 @@ export function defaultRpmbConfig(): RpmbConfig {
     // MID 0x00, CBX 0x01, OID 0x00, PNM "FWSEC1", PRV 1.0, PSN 1, MDT 0x1a, CRC 0x01
     device: { cid: '00010046575345433110000000011a01', sizeMult: 128, relWrSecC: 8, deviceConfig: true },
     hostBlocks: 32768,
-    itsDirEntries: 4096,
+    itsDirEntries: 6144,
     guests: [
       { guid: '8f6a3c1e-2b4d-4e5f-9a0b-1c2d3e4f5a60', sizeMult: 2 },
       { guid: '0c7d9e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f', sizeMult: 1 },
@@ -122,7 +122,7 @@ function checkRpmbConfig(r: RpmbConfig): void {
     bad('device.relWrSecC', 'an integer 2..255 (guest writes need 3-frame reliable writes)', r.device.relWrSecC);
   }
   if (!Number.isInteger(r.hostBlocks) || r.hostBlocks < 64) bad('hostBlocks', 'an integer >= 64', r.hostBlocks);
-  if (!Number.isInteger(r.itsDirEntries) || r.itsDirEntries < 6 || r.itsDirEntries > 6 * 4096) bad('itsDirEntries', 'an integer 6..24576', r.itsDirEntries);
+  if (!Number.isInteger(r.itsDirEntries) || r.itsDirEntries < 16 || r.itsDirEntries > r.hostBlocks - 64) bad('itsDirEntries', `an integer 16..hostBlocks - 64 (${r.hostBlocks - 64})`, r.itsDirEntries);
   if (!Array.isArray(r.guests) || r.guests.length > 5) bad('guests', 'a list of at most 5 guests', r.guests);
   for (const [i, g] of r.guests.entries()) {
     if (typeof g?.guid !== 'string' || !/^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(g.guid)) bad(`guests[${i}].guid`, 'a GUID', g?.guid);

@@ -20,7 +20,7 @@ import { AssetStore, type AssetBackend, type StoreLimits } from './storage/asset
 import { MediumBackend } from './storage/medium-backend.js';
 import { RpmbBoard, type BoardOptions } from './rpmb/board.js';
 import { FailedBackend, RpmbFs, RpmbFsBackend } from './storage/rpmb-fs.js';
-import { PS_ROOT_LIMITS, PS_ROOT_PARTITION, ReeFsBackend } from './storage/ree-fs.js';
+import { ReeFsBackend, rootPartition } from './storage/ree-fs.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -107,8 +107,9 @@ export class ReferenceStack {
       }
       if (cfg.ps.backend === 'medium') return new MediumBackend(medium, key, PSA.ERROR_DATA_CORRUPT);
       try {
-        const roots = await open('its', PS_ROOT_PARTITION, PS_ROOT_LIMITS);
-        return await ReeFsBackend.open(medium, partition, (await rpmb()).storageKey(`PS REE file key ${partition}`), roots, log);
+        const rootsPartition = rootPartition(partition);
+        const roots = await backend('its', rootsPartition, `its/${rootsPartition}`);
+        return await ReeFsBackend.open(medium, partition, (await rpmb()).storageKey(`PS REE file key ${partition}`), roots);
       } catch (e) {
         // no trustworthy root: every PS request answers PSA_ERROR_STORAGE_FAILURE
         return new FailedBackend(PSA.ERROR_STORAGE_FAILURE, `PS ${partition} unavailable: ${(e as Error).message}`, log);

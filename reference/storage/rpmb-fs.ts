@@ -5,21 +5,23 @@
 // derived from the HUK gives confidentiality, since anyone can read RPMB.
 //
 // Layout of the region (block numbers relative to its first block):
-//   0            superblock: "FWSITSFS" | u32le version 1 | u32le directory
-//                blocks | u32le data start | u32le data blocks | u32le entry size
-//   1..D         directory: 6 entries of 40 bytes per block
-//                  u8 used | u8 version | u16le blocks | u32le first data block |
-//                  u64le partition id | u64le uid | 16 bytes reserved
-//   D+1..        data: nonce(12) | u32le n | AES-256-GCM(u32le flags |
-//                u32le capacity | data) (n bytes, then the 16-byte tag),
-//                AAD = partition id | uid | n
+//   0        superblock: "FWSITSFS" | u32le version 2 | u32le entry blocks E |
+//            u32le data start | u32le data blocks
+//   1..E     one entry block per asset (OP-TEE's RPMB FS likewise gives each
+//            file a 256-byte FAT entry), little-endian:
+//              u8 used | u8 version | u16le data blocks (0: data inline) |
+//              u32le first data block | u64le partition id | u64le uid | u32le 0 |
+//              inline: the sealed asset from byte 28 (up to 188 bytes of data)
+//   E+1..    data runs of larger assets: the sealed asset, block-padded
+// sealed asset = nonce(12) | u32le n | AES-256-GCM(u32le flags | u32le capacity | data)
+//                (n bytes, then the 16-byte tag); AAD = partition id | uid | n
 //
-// A new version that needs the same number of blocks, no more than one
-// reliable write carries (2 × REL_WR_SEC_C), is written in place by that one
-// authenticated write: the device writes all of it or none. Anything else is
-// copy-on-write: the new data goes to free blocks first, then the one
-// directory block holding the entry is rewritten (a single-block write: the
-// commit point). A power cut leaves the old version whole or the new one.
+// Small assets live in their entry block: creating, replacing and removing
+// one is a single-block authenticated write, atomic on the device. A larger
+// version that needs as many blocks as the old one, no more than one reliable
+// write carries (2 × REL_WR_SEC_C), replaces it in place with that one write.
+// Anything else is copy-on-write: the new run first, then the entry block
+// (the commit point). A power cut leaves the old version whole or the new.
 import { gcm } from '@noble/ciphers/aes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
@@ -30,32 +32,21 @@ import { RpmbHostError, type RpmbHost } from '../rpmb/host.js';
 import { AssetIntegrityError, type AssetBackend, type AssetRecord } from './asset-store.js';
 
 const MAGIC = 'FWSITSFS';
-const VERSION = 1;
-export const ENTRY_SIZE = 40;
-export const ENTRIES_PER_BLOCK = Math.floor(BLOCK_SIZE / ENTRY_SIZE); // 6
+const VERSION = 2;
+const HEADER = 28;
 const NONCE = 12;
 const TAG = 16;
+/** Largest sealed asset kept in its entry block. */
+const INLINE_MAX = BLOCK_SIZE - HEADER;
 
 interface Entry {
-  used: boolean;
+  /** Data blocks; 0 when the data is inline. */
   blocks: number;
   start: number;
   part: bigint;
   uid: bigint;
-}
-
-const FREE: Entry = { used: false, blocks: 0, start: 0, part: 0n, uid: 0n };
-
-function encodeEntry(w: Writer, e: Entry): void {
-  w.u8(e.used ? 1 : 0).u8(e.used ? 1 : 0).u16le(e.blocks).u32le(e.start).u64le(e.part).u64le(e.uid).zeros(16);
-}
-
-function decodeEntry(r: Reader): Entry {
-  const used = r.u8() === 1;
-  r.u8();
-  const e = { used, blocks: r.u16le(), start: r.u32le(), part: r.u64le(), uid: r.u64le() };
-  r.bytes(16);
-  return used ? e : FREE;
+  /** The entry block's content (kept: inline data is read from it). */
+  raw: Uint8Array;
 }
 
 function aad(part: bigint, uid: bigint, n: number): Uint8Array {
@@ -67,7 +58,10 @@ export function partitionId(name: string): bigint {
   return new DataView(sha256(utf8(name)).buffer).getBigUint64(0, true);
 }
 
+const key = (part: bigint, uid: bigint) => `${part.toString(16)}:${uid.toString(16)}`;
+
 export interface RpmbFsOptions {
+  /** Entry blocks: the most assets the store holds, all ITS partitions together. */
   dirEntries: number;
   /** AES-256-GCM key for asset data. */
   key: Uint8Array;
@@ -75,9 +69,11 @@ export interface RpmbFsOptions {
 }
 
 export class RpmbFs {
-  private entries: Entry[] = [];
+  /** slot -> entry, for used slots */
+  private slots = new Map<number, Entry>();
+  private index = new Map<string, number>();
   private used!: Uint8Array;
-  private dirBlocks = 0;
+  private entryBlocks = 0;
   private dataStart = 0;
   private dataBlocks = 0;
 
@@ -87,7 +83,7 @@ export class RpmbFs {
     private readonly opts: RpmbFsOptions,
   ) {}
 
-  /** Reads the superblock and the directory; formats a blank region. */
+  /** Reads the superblock and every entry block; formats a blank region. */
   static async mount(host: RpmbHost, region: { first: number; blocks: number }, opts: RpmbFsOptions): Promise<RpmbFs> {
     const fs = new RpmbFs(host, region, opts);
     await fs.mountRegion();
@@ -97,41 +93,41 @@ export class RpmbFs {
   private async mountRegion(): Promise<void> {
     const [sb] = await this.host.read(this.region.first, 1);
     if (sb!.every((b) => b === 0)) {
-      this.dirBlocks = Math.ceil(this.opts.dirEntries / ENTRIES_PER_BLOCK);
-      this.dataStart = 1 + this.dirBlocks;
+      this.entryBlocks = this.opts.dirEntries;
+      this.dataStart = 1 + this.entryBlocks;
       this.dataBlocks = this.region.blocks - this.dataStart;
-      if (this.dataBlocks < 16) throw new Error(`ITS region of ${this.region.blocks} blocks is too small for ${this.opts.dirEntries} directory entries`);
+      if (this.dataBlocks < 16) throw new Error(`ITS region of ${this.region.blocks} blocks is too small for ${this.opts.dirEntries} entries`);
       const w = new Writer(BLOCK_SIZE);
       for (const c of MAGIC) w.u8(c.charCodeAt(0));
-      w.u32le(VERSION).u32le(this.dirBlocks).u32le(this.dataStart).u32le(this.dataBlocks).u32le(ENTRY_SIZE).zeros(BLOCK_SIZE - 28);
+      w.u32le(VERSION).u32le(this.entryBlocks).u32le(this.dataStart).u32le(this.dataBlocks).zeros(BLOCK_SIZE - 24);
       await this.host.write(this.region.first, [w.finish()]);
-      this.opts.log?.(`ITS on RPMB: formatted ${this.region.blocks} blocks (${this.dirBlocks} directory blocks)`);
+      this.opts.log?.(`ITS on RPMB: formatted ${this.region.blocks} blocks (${this.entryBlocks} entry blocks)`);
     } else {
       const r = new Reader(sb!, 'ITS superblock');
       const magic = String.fromCharCode(...r.bytes(8));
       const version = r.u32le();
       if (magic !== MAGIC || version !== VERSION) throw new Error(`ITS region holds no ${MAGIC} v${VERSION} superblock`);
-      this.dirBlocks = r.u32le();
+      this.entryBlocks = r.u32le();
       this.dataStart = r.u32le();
       this.dataBlocks = r.u32le();
-      if (r.u32le() !== ENTRY_SIZE || this.dataStart + this.dataBlocks > this.region.blocks) throw new Error('ITS superblock inconsistent');
-    }
-    const dir = await this.host.read(this.region.first + 1, this.dirBlocks);
-    this.entries = [];
-    for (const b of dir) {
-      const r = new Reader(b, 'ITS directory block');
-      for (let i = 0; i < ENTRIES_PER_BLOCK; i++) this.entries.push(decodeEntry(r));
+      if (this.dataStart !== 1 + this.entryBlocks || this.dataStart + this.dataBlocks > this.region.blocks) throw new Error('ITS superblock inconsistent');
     }
     this.used = new Uint8Array(this.dataBlocks);
-    for (const e of this.entries) if (e.used) this.mark(e, 1);
+    const blocks = await this.host.read(this.region.first + 1, this.entryBlocks);
+    blocks.forEach((b, slot) => {
+      if (b[0] !== 1) return;
+      const r = new Reader(b, 'ITS entry');
+      r.u8();
+      r.u8();
+      const e: Entry = { blocks: r.u16le(), start: r.u32le(), part: r.u64le(), uid: r.u64le(), raw: b.slice() };
+      this.slots.set(slot, e);
+      this.index.set(key(e.part, e.uid), slot);
+      this.mark(e, 1);
+    });
   }
 
   private mark(e: Entry, v: number): void {
-    this.used.fill(v, e.start, Math.min(this.dataBlocks, e.start + e.blocks));
-  }
-
-  private slotOf(part: bigint, uid: bigint): number {
-    return this.entries.findIndex((e) => e.used && e.part === part && e.uid === uid);
+    if (e.blocks) this.used.fill(v, e.start, Math.min(this.dataBlocks, e.start + e.blocks));
   }
 
   /** First fit of `n` contiguous free data blocks, or -1. */
@@ -144,101 +140,108 @@ export class RpmbFs {
     return -1;
   }
 
-  private async writeDirBlock(slot: number): Promise<void> {
-    const b = Math.floor(slot / ENTRIES_PER_BLOCK);
-    const w = new Writer(BLOCK_SIZE);
-    for (let i = b * ENTRIES_PER_BLOCK; i < (b + 1) * ENTRIES_PER_BLOCK; i++) encodeEntry(w, this.entries[i] ?? FREE);
-    w.zeros(BLOCK_SIZE - w.length);
-    await this.host.write(this.region.first + 1 + b, [w.finish()]);
+  private freeSlot(): number {
+    for (let s = 0; s < this.entryBlocks; s++) if (!this.slots.has(s)) return s;
+    return -1;
   }
 
   list(part: bigint): bigint[] {
-    return this.entries.filter((e) => e.used && e.part === part).map((e) => e.uid);
+    return [...this.slots.values()].filter((e) => e.part === part).map((e) => e.uid);
   }
 
   get usage(): { entries: number; freeEntries: number; dataBlocks: number; freeBlocks: number } {
     const free = this.used.reduce((n, v) => n + (v ? 0 : 1), 0);
-    const usedEntries = this.entries.filter((e) => e.used).length;
-    return { entries: usedEntries, freeEntries: this.entries.length - usedEntries, dataBlocks: this.dataBlocks, freeBlocks: free };
+    return { entries: this.slots.size, freeEntries: this.entryBlocks - this.slots.size, dataBlocks: this.dataBlocks, freeBlocks: free };
   }
 
-  async load(part: bigint, uid: bigint): Promise<AssetRecord | undefined> {
-    const slot = this.slotOf(part, uid);
-    if (slot < 0) return undefined;
-    const e = this.entries[slot]!;
-    const blocks = await this.io(() => this.host.read(this.region.first + this.dataStart + e.start, e.blocks));
-    const blob = concat(...blocks);
+  private seal(part: bigint, uid: bigint, rec: AssetRecord): Uint8Array {
+    const plain = new Writer(8 + rec.data.length).u32le(rec.flags).u32le(rec.capacity).bytes(rec.data).finish();
+    const nonce = new Uint8Array(randomBytes(NONCE));
+    return concat(nonce, new Writer(4).u32le(plain.length).finish(), gcm(this.opts.key, nonce, aad(part, uid, plain.length)).encrypt(plain));
+  }
+
+  private unseal(e: Entry, blob: Uint8Array): AssetRecord {
     try {
       const n = new DataView(blob.buffer, blob.byteOffset + NONCE, 4).getUint32(0, true);
       if (NONCE + 4 + n + TAG > blob.length || n < 8) throw new Error('length');
-      const plain = gcm(this.opts.key, blob.subarray(0, NONCE), aad(part, uid, n)).decrypt(blob.subarray(NONCE + 4, NONCE + 4 + n + TAG));
+      const plain = gcm(this.opts.key, blob.subarray(0, NONCE), aad(e.part, e.uid, n)).decrypt(blob.subarray(NONCE + 4, NONCE + 4 + n + TAG));
       const v = new DataView(plain.buffer, plain.byteOffset, 8);
       return { flags: v.getUint32(0, true), capacity: v.getUint32(4, true), data: plain.slice(8) };
     } catch {
-      throw new AssetIntegrityError(PSA.ERROR_STORAGE_FAILURE, `ITS asset ${uid.toString(16)}: data failed authentication`);
+      throw new AssetIntegrityError(PSA.ERROR_STORAGE_FAILURE, `ITS asset ${e.uid.toString(16)}: data failed authentication`);
     }
   }
 
-  /** The blocks of one sealed version of an asset. */
-  private seal(part: bigint, uid: bigint, rec: AssetRecord): Uint8Array[] {
-    const plain = new Writer(8 + rec.data.length).u32le(rec.flags).u32le(rec.capacity).bytes(rec.data).finish();
-    const nonce = new Uint8Array(randomBytes(NONCE));
-    const sealed = concat(nonce, new Writer(4).u32le(plain.length).finish(), gcm(this.opts.key, nonce, aad(part, uid, plain.length)).encrypt(plain));
-    const n = Math.ceil(sealed.length / BLOCK_SIZE);
-    const padded = new Uint8Array(n * BLOCK_SIZE);
-    padded.set(sealed);
-    return Array.from({ length: n }, (_, i) => padded.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+  private entryBlock(e: Omit<Entry, 'raw'>, inline?: Uint8Array): Uint8Array {
+    const w = new Writer(BLOCK_SIZE).u8(1).u8(VERSION).u16le(e.blocks).u32le(e.start).u64le(e.part).u64le(e.uid).u32le(0);
+    if (inline) w.bytes(inline);
+    w.zeros(BLOCK_SIZE - w.length);
+    return w.finish();
+  }
+
+  async load(part: bigint, uid: bigint): Promise<AssetRecord | undefined> {
+    const slot = this.index.get(key(part, uid));
+    if (slot === undefined) return undefined;
+    const e = this.slots.get(slot)!;
+    if (!e.blocks) return this.unseal(e, e.raw.subarray(HEADER));
+    const blocks = await this.io(() => this.host.read(this.region.first + this.dataStart + e.start, e.blocks));
+    return this.unseal(e, concat(...blocks));
   }
 
   async store(part: bigint, uid: bigint, rec: AssetRecord): Promise<void> {
-    const blocks = this.seal(part, uid, rec);
-    const n = blocks.length;
-    const old = this.slotOf(part, uid);
-    if (old >= 0 && this.entries[old]!.blocks === n && n <= this.host.opts.maxWriteBlocks) {
-      // one reliable write replaces the whole version: atomic on the device
-      await this.io(() => this.host.write(this.region.first + this.dataStart + this.entries[old]!.start, blocks));
+    const sealed = this.seal(part, uid, rec);
+    const existing = this.index.get(key(part, uid));
+    const old = existing === undefined ? undefined : this.slots.get(existing)!;
+    const slot = existing ?? this.freeSlot();
+    if (slot < 0) throw new AssetIntegrityError(PSA.ERROR_INSUFFICIENT_STORAGE, 'ITS on RPMB has no free entry');
+    const entryAt = this.region.first + 1 + slot;
+
+    if (sealed.length <= INLINE_MAX) {
+      // one single-block write creates or replaces the asset
+      const block = this.entryBlock({ blocks: 0, start: 0, part, uid }, sealed);
+      await this.io(() => this.host.write(entryAt, [block]));
+      this.commit(slot, { blocks: 0, start: 0, part, uid, raw: block }, old);
       return;
     }
-    let slot = old;
-    if (slot < 0) slot = this.entries.findIndex((e) => !e.used);
-    if (slot < 0) throw new AssetIntegrityError(PSA.ERROR_INSUFFICIENT_STORAGE, 'ITS directory on RPMB is full');
+    const n = Math.ceil(sealed.length / BLOCK_SIZE);
+    const padded = new Uint8Array(n * BLOCK_SIZE);
+    padded.set(sealed);
+    const blocks = Array.from({ length: n }, (_, i) => padded.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+    if (old && old.blocks === n && n <= this.host.opts.maxWriteBlocks) {
+      // one reliable write replaces the whole run in place; the entry does not change
+      await this.io(() => this.host.write(this.region.first + this.dataStart + old.start, blocks));
+      return;
+    }
     const start = this.allocate(n);
     if (start < 0) throw new AssetIntegrityError(PSA.ERROR_INSUFFICIENT_STORAGE, `no ${n} contiguous free RPMB blocks for ITS data`);
-    const e: Entry = { used: true, blocks: n, start, part, uid };
-    this.mark(e, 1); // reserve the run before any await
+    const e = { blocks: n, start, part, uid };
+    this.mark(e as Entry, 1); // reserve the run before any await
     try {
       await this.io(() => this.host.write(this.region.first + this.dataStart + start, blocks));
-      const before = this.entries[slot]!;
-      this.entries[slot] = e;
-      try {
-        await this.io(() => this.writeDirBlock(slot)); // the commit point
-      } catch (err) {
-        this.entries[slot] = before;
-        throw err;
-      }
-    } finally {
-      // committed: the old run is free; failed: the reserved run is free again
-      this.recomputeUsed();
+      const block = this.entryBlock(e);
+      await this.io(() => this.host.write(entryAt, [block])); // the commit point
+      this.commit(slot, { ...e, raw: block }, old);
+    } catch (err) {
+      this.mark(e as Entry, 0);
+      if (old) this.mark(old, 1);
+      throw err;
     }
+  }
+
+  private commit(slot: number, e: Entry, old: Entry | undefined): void {
+    if (old) this.mark(old, 0);
+    this.mark(e, 1);
+    this.slots.set(slot, e);
+    this.index.set(key(e.part, e.uid), slot);
   }
 
   async remove(part: bigint, uid: bigint): Promise<void> {
-    const slot = this.slotOf(part, uid);
-    if (slot < 0) return;
-    const before = this.entries[slot]!;
-    this.entries[slot] = FREE;
-    try {
-      await this.io(() => this.writeDirBlock(slot));
-    } catch (err) {
-      this.entries[slot] = before;
-      throw err;
-    }
-    this.recomputeUsed();
-  }
-
-  private recomputeUsed(): void {
-    this.used.fill(0);
-    for (const e of this.entries) if (e.used) this.mark(e, 1);
+    const slot = this.index.get(key(part, uid));
+    if (slot === undefined) return;
+    await this.io(() => this.host.write(this.region.first + 1 + slot, [new Uint8Array(BLOCK_SIZE)]));
+    this.mark(this.slots.get(slot)!, 0);
+    this.slots.delete(slot);
+    this.index.delete(key(part, uid));
   }
 
   /** RPMB failures become PSA_ERROR_STORAGE_FAILURE. */
