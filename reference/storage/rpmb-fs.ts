@@ -6,7 +6,9 @@
 //
 // Layout of the region (block numbers relative to its first block):
 //   0        superblock: "FWSITSFS" | u32le version 2 | u32le entry blocks E |
-//            u32le data start | u32le data blocks
+//            u32le data start | u32le data blocks | u32le entry blocks in use H
+//            (a high-water mark, raised 64 at a time before a slot past it is
+//            used, so power-on reads H entry blocks, not E)
 //   1..E     one entry block per asset (OP-TEE's RPMB FS likewise gives each
 //            file a 256-byte FAT entry), little-endian:
 //              u8 used | u8 version | u16le data blocks (0: data inline) |
@@ -74,6 +76,8 @@ export class RpmbFs {
   private index = new Map<string, number>();
   private used!: Uint8Array;
   private entryBlocks = 0;
+  /** Entry blocks that may be in use: power-on reads these only. */
+  private highWater = 0;
   private dataStart = 0;
   private dataBlocks = 0;
 
@@ -90,17 +94,22 @@ export class RpmbFs {
     return fs;
   }
 
+  private superblock(): Uint8Array {
+    const w = new Writer(BLOCK_SIZE);
+    for (const c of MAGIC) w.u8(c.charCodeAt(0));
+    w.u32le(VERSION).u32le(this.entryBlocks).u32le(this.dataStart).u32le(this.dataBlocks).u32le(this.highWater);
+    return w.zeros(BLOCK_SIZE - w.length).finish();
+  }
+
   private async mountRegion(): Promise<void> {
     const [sb] = await this.host.read(this.region.first, 1);
     if (sb!.every((b) => b === 0)) {
       this.entryBlocks = this.opts.dirEntries;
       this.dataStart = 1 + this.entryBlocks;
       this.dataBlocks = this.region.blocks - this.dataStart;
+      this.highWater = 0;
       if (this.dataBlocks < 16) throw new Error(`ITS region of ${this.region.blocks} blocks is too small for ${this.opts.dirEntries} entries`);
-      const w = new Writer(BLOCK_SIZE);
-      for (const c of MAGIC) w.u8(c.charCodeAt(0));
-      w.u32le(VERSION).u32le(this.entryBlocks).u32le(this.dataStart).u32le(this.dataBlocks).zeros(BLOCK_SIZE - 24);
-      await this.host.write(this.region.first, [w.finish()]);
+      await this.host.write(this.region.first, [this.superblock()]);
       this.opts.log?.(`ITS on RPMB: formatted ${this.region.blocks} blocks (${this.entryBlocks} entry blocks)`);
     } else {
       const r = new Reader(sb!, 'ITS superblock');
@@ -110,10 +119,13 @@ export class RpmbFs {
       this.entryBlocks = r.u32le();
       this.dataStart = r.u32le();
       this.dataBlocks = r.u32le();
-      if (this.dataStart !== 1 + this.entryBlocks || this.dataStart + this.dataBlocks > this.region.blocks) throw new Error('ITS superblock inconsistent');
+      this.highWater = r.u32le();
+      if (this.dataStart !== 1 + this.entryBlocks || this.dataStart + this.dataBlocks > this.region.blocks || this.highWater > this.entryBlocks) {
+        throw new Error('ITS superblock inconsistent');
+      }
     }
     this.used = new Uint8Array(this.dataBlocks);
-    const blocks = await this.host.read(this.region.first + 1, this.entryBlocks);
+    const blocks = this.highWater ? await this.host.read(this.region.first + 1, this.highWater) : [];
     blocks.forEach((b, slot) => {
       if (b[0] !== 1) return;
       const r = new Reader(b, 'ITS entry');
@@ -140,9 +152,20 @@ export class RpmbFs {
     return -1;
   }
 
-  private freeSlot(): number {
-    for (let s = 0; s < this.entryBlocks; s++) if (!this.slots.has(s)) return s;
-    return -1;
+  /** A free entry slot, raising the high-water mark (a superblock write) when all below it are taken. */
+  private async freeSlot(): Promise<number> {
+    for (let s = 0; s < this.highWater; s++) if (!this.slots.has(s)) return s;
+    if (this.highWater >= this.entryBlocks) return -1;
+    const slot = this.highWater;
+    const before = this.highWater;
+    this.highWater = Math.min(this.entryBlocks, this.highWater + 64);
+    try {
+      await this.io(() => this.host.write(this.region.first, [this.superblock()]));
+    } catch (e) {
+      this.highWater = before;
+      throw e;
+    }
+    return slot;
   }
 
   list(part: bigint): bigint[] {
@@ -192,7 +215,7 @@ export class RpmbFs {
     const sealed = this.seal(part, uid, rec);
     const existing = this.index.get(key(part, uid));
     const old = existing === undefined ? undefined : this.slots.get(existing)!;
-    const slot = existing ?? this.freeSlot();
+    const slot = existing ?? (await this.freeSlot());
     if (slot < 0) throw new AssetIntegrityError(PSA.ERROR_INSUFFICIENT_STORAGE, 'ITS on RPMB has no free entry');
     const entryAt = this.region.first + 1 + slot;
 
