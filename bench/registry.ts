@@ -1,10 +1,12 @@
 // Benchmarks by name; add one entry per area.
 import { storageBench } from './storage.js';
 import { rpmbBench } from './rpmb.js';
+import { transportsBench } from './transports.js';
 import { smmVariableBench } from './smm-variable.js';
 
 export const BENCHES: Record<string, () => Promise<void>> = {
   storage: storageBench,
   rpmb: rpmbBench,
+  transports: transportsBench,
   'smm-variable': smmVariableBench,
 };

@@ -9,7 +9,7 @@ import { listenTcp } from '../reference/server/tcp.js';
 import { openTransport } from '../transports/index.js';
 import { openSocket } from '../transports/tcp.js';
 import { FWSEC_BIN } from '../suites/harness/launchers.js';
-import { measure, table, type Stats } from './util.js';
+import { echoRoundTrip, measure, table, type Stats } from './util.js';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 
@@ -37,22 +37,7 @@ async function rawEcho(bytes: number): Promise<Stats> {
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   const port = (server.address() as AddressInfo).port;
   const sock = await openSocket('127.0.0.1', port);
-  const msg = Buffer.alloc(bytes, 1);
-  let pending: (() => void) | undefined;
-  let got = 0;
-  sock.on('data', (d) => {
-    got += d.length;
-    if (got >= bytes && pending) {
-      got -= bytes;
-      const p = pending;
-      pending = undefined;
-      p();
-    }
-  });
-  const stats = await measure(`raw TCP echo ${bytes} B`, () => new Promise<void>((res) => {
-    pending = res;
-    sock.write(msg);
-  }), N);
+  const stats = await measure(`raw TCP echo ${bytes} B`, echoRoundTrip((b) => sock.write(b), (cb) => sock.on('data', cb), bytes), N);
   sock.destroy();
   server.close();
   return stats;

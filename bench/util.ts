@@ -54,3 +54,24 @@ export async function wall(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return (performance.now() - t0) / 1000;
 }
+
+/** One raw echo round trip over a carrier: write `bytes` bytes, resolve once as many came back. */
+export function echoRoundTrip(write: (b: Buffer) => void, onData: (cb: (b: Buffer) => void) => void, bytes: number): () => Promise<void> {
+  let pending: (() => void) | undefined;
+  let got = 0;
+  onData((d) => {
+    got += d.length;
+    if (got >= bytes && pending) {
+      got -= bytes;
+      const p = pending;
+      pending = undefined;
+      p();
+    }
+  });
+  const msg = Buffer.alloc(bytes, 1);
+  return () =>
+    new Promise<void>((res) => {
+      pending = res;
+      write(msg);
+    });
+}

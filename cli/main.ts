@@ -6,11 +6,13 @@ import { cmdList, LIST_HELP } from './list.js';
 import { cmdDiff, cmdReport, DIFF_HELP, REPORT_HELP } from './report.js';
 import { cmdRun, RUN_HELP } from './run.js';
 import { cmdServe, SERVE_HELP } from './serve.js';
+import { cmdDoctor, DOCTOR_HELP } from './doctor.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }> = {
   run: { run: cmdRun, help: RUN_HELP, summary: 'run checks against a target and write reports' },
   list: { run: cmdList, help: LIST_HELP, summary: 'list checks (or --capabilities)' },
   serve: { run: cmdServe, help: SERVE_HELP, summary: 'serve the reference stack over the fwsec envelope' },
+  doctor: { run: cmdDoctor, help: DOCTOR_HELP, summary: 'check that a target answers; report what it says about itself' },
   report: { run: cmdReport, help: REPORT_HELP, summary: 'rebuild reports from events.jsonl' },
   diff: { run: cmdDiff, help: DIFF_HELP, summary: 'compare two runs check by check' },
 };

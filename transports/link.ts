@@ -30,8 +30,11 @@ export type StreamOpener = (timeoutMs: number) => Promise<ByteStream>;
 interface Pending {
   seq: number;
   service: number;
-  /** The stream the request went out on: only its loss fails this call. */
+  /** The stream the request went out on: only its loss fails this call (and where a resend goes). */
   stream: ByteStream;
+  /** The request as sent, for a resend after BAD_CRC. */
+  frame: Uint8Array;
+  resends: number;
   resolve(r: ServiceResponse): void;
   reject(e: Error): void;
 }
@@ -41,6 +44,19 @@ export interface LinkOptions {
   log?: (line: string) => void;
   /** Sequence number of the first request (default 1; 0 is reserved for unsolicited frames). */
   firstSeq?: number;
+  /**
+   * Keep the stream open when a call times out (default: destroy it and
+   * reopen for the next call). For serial lines, where closing and reopening
+   * the port can toggle modem lines and reset a board; a late answer is then
+   * discarded by its sequence number.
+   */
+  keepStreamOnTimeout?: boolean;
+  /**
+   * Resends of a request the far end reports as damaged in transit (error
+   * frame BAD_CRC for its sequence number: the request was dropped, never
+   * executed). Default 3; 0 turns it off.
+   */
+  maxResends?: number;
 }
 
 export class EnvelopeLink {
@@ -52,7 +68,7 @@ export class EnvelopeLink {
   private seq: number;
   private closed = false;
   /** Counters a run can report (noise skipped, stale frames, reconnects). */
-  readonly stats = { calls: 0, connects: 0, garbageBytes: 0, staleFrames: 0, timeouts: 0 };
+  readonly stats = { calls: 0, connects: 0, garbageBytes: 0, staleFrames: 0, timeouts: 0, resends: 0 };
 
   constructor(
     readonly uri: string,
@@ -126,6 +142,14 @@ export class EnvelopeLink {
     const f = e.frame;
     if (f.kind === FrameKind.ERROR) {
       const { code, message } = decodeErrorBody(f.body);
+      if (p && f.seq === p.seq && code === EnvelopeError.BAD_CRC && p.resends < (this.opts.maxResends ?? 3)) {
+        // the request was damaged on the way and dropped unexecuted: send it again
+        p.resends += 1;
+        this.stats.resends += 1;
+        this.log(`request seq ${p.seq} arrived damaged (${message}); resending (${p.resends})`);
+        p.stream.write(p.frame);
+        return;
+      }
       if (p && f.seq === p.seq) {
         this.failPending(
           new TransportError('remote', `${this.uri}: target refused the frame: ${envelopeErrorName(code)}: ${message}`, {
@@ -169,15 +193,17 @@ export class EnvelopeLink {
     const stream = await this.ensureStream(timeoutMs);
     const seq = this.nextSeq();
     this.stats.calls += 1;
+    const frame = encodeFrame({ kind: FrameKind.REQUEST, service, seq, opcode, status: 0, body });
     const answer = new Promise<ServiceResponse>((resolve, reject) => {
-      this.pending = { seq, service, stream, resolve, reject };
+      this.pending = { seq, service, stream, frame, resends: 0, resolve, reject };
     });
-    stream.write(encodeFrame({ kind: FrameKind.REQUEST, service, seq, opcode, status: 0, body }));
+    stream.write(frame);
     const left = Math.max(1, timeoutMs - (Date.now() - started));
     return withDeadline(answer, left, `${this.uri} service ${service} opcode 0x${opcode.toString(16)}`, () => {
       // a target that missed its deadline may answer late or never: start clean
       this.stats.timeouts += 1;
       this.pending = undefined;
+      if (this.opts.keepStreamOnTimeout) return;
       if (this.stream === stream) this.stream = undefined;
       stream.destroy();
     });
