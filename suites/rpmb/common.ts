@@ -213,6 +213,13 @@ export async function freshDevice(t: CheckContext, o: FreshOptions = {}): Promis
 }
 
 // ---- operations ----
+//
+// Everything a host does through tee-supplicant goes as OP-TEE sends it
+// (OPTEE_RPC_CMD_RPMB, RPMB_CMD_DATA_REQ), so the checks run over any path
+// that relays OP-TEE's RPC: the supplicant's write + result read + read, or
+// request + read, sequences. Only what that path cannot express (a write
+// whose result is never read, key programming without the reliable-write bit)
+// uses the SEQUENCE opcode.
 
 export interface Answer {
   raw: Uint8Array;
@@ -228,10 +235,15 @@ function served(t: CheckContext, status: number, what: string): void {
   if (status !== (TEEC.SUCCESS | 0)) t.fail(`${what}: the rpmb service answered ${TEEC_STATUS.name(status)}`, { expected: 'TEEC_SUCCESS', actual: TEEC_STATUS.name(status) });
 }
 
+/** One request as tee-supplicant relays it (rpmb_req block_count = response frames of a data read). */
+async function dataRequest(t: CheckContext, d: Device, frames: readonly Uint8Array[], responses: number, what: string, blockCount = 0): Promise<Uint8Array[]> {
+  const r = await rpmb(t).opteeDataRequest(d.devId, frames, blockCount, responses);
+  served(t, r.status, what);
+  return r.frames;
+}
+
 export async function counterRead(t: CheckContext, d: Device, n: Uint8Array = nonce(t)): Promise<Answer & { nonce: Uint8Array }> {
-  const r = await rpmb(t).sequence(d.devId, [counterReadRequest(n)], 1, false);
-  served(t, r.status, 'write counter read request');
-  return { ...one(r.frames), nonce: n };
+  return { ...one(await dataRequest(t, d, [counterReadRequest(n)], 1, 'write counter read request')), nonce: n };
 }
 
 /** The counter, read with a result OK (anything else fails the check). */
@@ -241,7 +253,7 @@ export async function counter(t: CheckContext, d: Device): Promise<number> {
   return c.f.writeCounter;
 }
 
-/** CMD25 with request frames only (no result read). */
+/** CMD25 with request frames only: no result read follows (the SEQUENCE opcode). */
 export async function send(t: CheckContext, d: Device, frames: readonly Uint8Array[], reliable = true): Promise<void> {
   const r = await rpmb(t).sequence(d.devId, frames, 0, reliable);
   served(t, r.status, 'request frames (CMD25)');
@@ -249,15 +261,16 @@ export async function send(t: CheckContext, d: Device, frames: readonly Uint8Arr
 
 /** Result read request, then the response frame (CMD25 type 0x0005, CMD18). */
 export async function resultRead(t: CheckContext, d: Device): Promise<Answer> {
-  const r = await rpmb(t).sequence(d.devId, [resultReadRequest()], 1, false);
-  served(t, r.status, 'result read request');
-  return one(r.frames);
+  return one(await dataRequest(t, d, [resultReadRequest()], 1, 'result read request'));
 }
 
-/** An authenticated write as hosts send it: request frames, result read request, response. */
+/** An authenticated write as hosts send it: request frames, result read request, response (one DATA_REQ). */
 export async function writeFrames(t: CheckContext, d: Device, frames: readonly Uint8Array[], reliable = true): Promise<Answer> {
-  await send(t, d, frames, reliable);
-  return resultRead(t, d);
+  if (!reliable) {
+    await send(t, d, frames, false);
+    return resultRead(t, d);
+  }
+  return one(await dataRequest(t, d, frames, 1, `${frames.length}-frame write request`));
 }
 
 export function writeRequest(d: Device, address: number, count: number, blocks: readonly Uint8Array[], key = d.key): Uint8Array[] {
@@ -285,9 +298,8 @@ export async function mustWrite(t: CheckContext, d: Device, address: number, blo
 }
 
 export async function read(t: CheckContext, d: Device, address: number, count: number, n: Uint8Array = nonce(t), requestBlockCount = 0): Promise<{ frames: RpmbFrame[]; raw: Uint8Array[]; nonce: Uint8Array }> {
-  const r = await rpmb(t).sequence(d.devId, [dataReadRequest(address, n, requestBlockCount)], count, false);
-  served(t, r.status, `authenticated data read of ${count} block(s)`);
-  return { frames: r.frames.map(decodeFrame), raw: r.frames, nonce: n };
+  const raw = await dataRequest(t, d, [dataReadRequest(address, n, requestBlockCount)], count, `authenticated data read of ${count} block(s)`, count);
+  return { frames: raw.map(decodeFrame), raw, nonce: n };
 }
 
 /** Reads and requires result OK; returns the data of each block. */
@@ -299,8 +311,7 @@ export async function mustRead(t: CheckContext, d: Device, address: number, coun
 }
 
 export async function programKey(t: CheckContext, d: Device, key: Uint8Array, reliable = true): Promise<Answer> {
-  await send(t, d, [keyProgramRequest(key)], reliable);
-  return resultRead(t, d);
+  return writeFrames(t, d, [keyProgramRequest(key)], reliable);
 }
 
 // ---- judging frames ----

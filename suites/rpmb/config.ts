@@ -27,8 +27,8 @@ import {
 
 async function configRead(t: CheckContext, d: Device): Promise<Answer & { nonce: Uint8Array }> {
   const n = nonce(t);
-  const r = await rpmb(t).sequence(d.devId, [configReadRequest(n)], 1, false);
-  if (!r.frames.length) t.fail('configuration read: no response frame');
+  const r = await rpmb(t).opteeDataRequest(d.devId, [configReadRequest(n)], 0, 1);
+  if (!r.frames.length) t.fail(`configuration read: the rpmb service answered ${r.status}`);
   return { raw: r.frames[0]!, f: decodeFrame(r.frames[0]!), nonce: n };
 }
 

@@ -20,9 +20,7 @@ import {
   nonce,
   programKey,
   read,
-  resultRead,
   rpmb,
-  send,
   writeFrames,
   writeRequest,
   type Device,
@@ -163,8 +161,7 @@ export default [
     run: async (t) => {
       const d = await freshDevice(t);
       const f = keyProgramRequest(d.key);
-      await send(t, d, [f, f.slice()], true);
-      const r = await resultRead(t, d);
+      const r = await writeFrames(t, d, [f, f.slice()]);
       expectResult(t, r.f, RpmbResult.GENERAL_FAILURE, 'result read after a two-frame key programming');
       await expectBlank(t, d, 'after the refused programming');
     },
@@ -194,7 +191,7 @@ export default [
       });
       expectMac(t, d.key, [c.raw], 'write counter read after the refused programming');
       // the old key still authenticates reads
-      const rd = await rpmb(t).sequence(d.devId, [dataReadRequest(0, nonce(t))], 1, false);
+      const rd = await rpmb(t).opteeDataRequest(d.devId, [dataReadRequest(0, nonce(t))], 1, 1);
       if (rd.frames.length) expectMac(t, d.key, rd.frames, 'data read after the refused programming');
     },
   }),

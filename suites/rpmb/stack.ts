@@ -304,7 +304,7 @@ export default [
 
 /** The write counter of dev_id 0 as the device reports it (the MAC needs the secure world's key). */
 async function physicalCounter(t: CheckContext): Promise<number> {
-  const r = await rpmb(t).sequence(0, [counterReadRequest(nonce(t))], 1, false);
+  const r = await rpmb(t).opteeDataRequest(0, [counterReadRequest(nonce(t))], 0, 1);
   t.expectStatus(TEEC_STATUS, r.status, OK, 'counter read of dev_id 0');
   const f = decodeFrame(r.frames[0]!);
   t.expectStatus(RESULT, f.result & 0x7f, RpmbResult.OK, 'counter read of dev_id 0');

@@ -248,7 +248,7 @@ export default [
 ];
 
 async function counterOrUndefined(t: CheckContext, d: Device): Promise<number | undefined> {
-  const r = await rpmb(t).sequence(d.devId, [counterReadRequest(nonce(t))], 1, false);
+  const r = await rpmb(t).opteeDataRequest(d.devId, [counterReadRequest(nonce(t))], 0, 1);
   t.expectStatus(TEEC_STATUS, r.status, OK, 'write counter read');
   const f = decodeFrame(r.frames[0]!);
   return (f.result & 0x7f) === RpmbResult.KEY_NOT_PROGRAMMED ? undefined : f.writeCounter;

@@ -112,7 +112,7 @@ export async function runCrashTrials(o: CrashOptions): Promise<CrashReport> {
       delete slot.pending;
     }
     // the counter of the board's eMMC, authenticated with the secure world's key
-    const c = await new RpmbClient(t.channel('rpmb')).sequence(0, [counterReadRequest(new Uint8Array(16).fill(trial & 0xff))], 1, false);
+    const c = await new RpmbClient(t.channel('rpmb')).opteeDataRequest(0, [counterReadRequest(new Uint8Array(16).fill(trial & 0xff))], 0, 1);
     const f = decodeFrame(c.frames[0]!);
     if (f.result !== RpmbResult.OK || !macValid(key, c.frames)) report.violations.push(`trial ${trial}: counter read of dev_id 0 not authentic (result ${f.result})`);
     if (report.counterLast >= 0 && f.writeCounter < report.counterLast) {
