@@ -15,7 +15,6 @@ import {
   pastEnd,
   resultRead,
   scratch,
-  send,
   writeFrames,
   writeRequest,
 } from './common.js';
@@ -89,8 +88,7 @@ export default [
       const d = await keyed(t);
       const at = scratch(t, d, 1);
       const c = await counter(t, d);
-      await send(t, d, writeRequest(d, at, c, [blockPattern(t, 63)]));
-      const a = await resultRead(t, d);
+      const a = await writeFrames(t, d, writeRequest(d, at, c, [blockPattern(t, 63)])); // write, then its result read
       const b = await resultRead(t, d);
       expectResult(t, a.f, RpmbResult.OK, 'first result read');
       t.expectBytes(b.raw.subarray(OFF.data), a.raw.subarray(OFF.data), 'second result read (bytes 228..511)');
