@@ -8,6 +8,7 @@ import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
 import { rpmbHandler, rpmbUnavailable } from './rpmb/service.js';
 import { TEEC, teecStatus } from '../protocol/rpmb/optee.js';
+import { cryptoHandler } from './crypto/service.js';
 import { smmVariableHandler } from './smm-variable/service.js';
 import { SPM_RET } from '../protocol/smm-variable/status.js';
 
@@ -31,6 +32,10 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
     create: async (env) =>
       env.rpmb ? env.rpmb().then(rpmbHandler, (e: Error) => rpmbUnavailable(e, env.log)) : rpmbUnavailable(new Error('no RPMB hardware in this environment'), env.log),
     failureStatus: teecStatus(TEEC.ERROR_GENERIC),
+  },
+  crypto: {
+    create: async (env) => (await cryptoHandler(env)).handle,
+    failureStatus: PSA.ERROR_GENERIC_ERROR,
   },
   'smm-variable': {
     create: (env) => smmVariableHandler(env),

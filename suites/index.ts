@@ -4,9 +4,10 @@ import type { Profile } from './harness/profile.js';
 import type { CheckDef, SuiteDef } from './harness/types.js';
 import psaStorage from './psa-storage/index.js';
 import rpmb from './rpmb/index.js';
+import psaCrypto from './psa-crypto/index.js';
 import smmVariable from './smm-variable/index.js';
 
-export const SUITES: SuiteDef[] = [psaStorage, rpmb, smmVariable];
+export const SUITES: SuiteDef[] = [psaStorage, psaCrypto, rpmb, smmVariable];
 
 export function suiteNames(): string[] {
   return SUITES.map((s) => s.name);

@@ -123,6 +123,8 @@ async function runProperty<T>(t: CheckContext & PropertyHost, spec: PropSpec<T>,
 export interface ModelSpec<M extends object, R> extends CheckSpec {
   numRuns?: number;
   maxCommands?: number;
+  /** fast-check size of the command sequences (default: fast-check's, which favours short ones). */
+  size?: fc.SizeForArbitrary;
   commands(t: CheckContext): fc.Arbitrary<fc.AsyncCommand<M, R>>[];
   /** Fresh model and real system for one command sequence. */
   setup(t: CheckContext): Promise<{ model: M; real: R }>;
@@ -141,6 +143,7 @@ export function checkModel<M extends object, R>(spec: ModelSpec<M, R>): CheckDef
         arbitrary: (ctx) =>
           fc.commands(spec.commands(ctx), {
             maxCommands: spec.maxCommands ?? 24,
+            ...(spec.size ? { size: spec.size } : {}),
             ...(t.replayCommands ? { replayPath: t.replayCommands } : {}),
           }),
         predicate: async (ctx, cmds) => {

@@ -35,13 +35,15 @@ describe('fwsec doctor', () => {
     const { code, report, text } = await doctor(['--profile', 'reference']);
     expect(code).toBe(0);
     expect(report.health).toBe('ok');
-    expect(report.transports[0]!.hello).toMatchObject({ agent: 'fwsec reference', protocolVersion: 1, services: ['control', 'its', 'ps', 'smm-variable'] });
+    expect(report.transports[0]!.hello).toMatchObject({ agent: 'fwsec reference', protocolVersion: 1, services: ['control', 'its', 'ps', 'crypto', 'smm-variable'] });
     expect(report.services.map((s) => [s.service, s.health])).toEqual([
       ['its', 'ok'],
       ['ps', 'ok'],
+      ['crypto', 'ok'],
       ['smm-variable', 'ok'],
     ]);
-    expect(report.services[2]!.detail).toMatch(/^ARM_SVC_SPM_RET_SUCCESS \(0\), EFI_SUCCESS.*, variable payload size [1-9]\d*$/);
+    expect(report.services[2]!.detail).toBe('answered PSA_SUCCESS (0)');
+    expect(report.services[3]!.detail).toMatch(/^ARM_SVC_SPM_RET_SUCCESS \(0\), EFI_SUCCESS.*, variable payload size [1-9]\d*$/);
     expect(report.services[0]!.detail).toBe('answered PSA_ERROR_INVALID_ARGUMENT (-135)');
     expect(report.services[1]!.info).toMatchObject({ supportFlags: 1 });
     expect(text).toMatch(/result: OK: every service answers/);

@@ -4,7 +4,9 @@
 import { DecodeError } from '../../protocol/bytes.js';
 import type { ServiceResponse } from '../../protocol/services.js';
 import { registerInprocTarget, bootReference } from '../../transports/inproc.js';
-import type { ReferenceStack } from '../../reference/stack.js';
+import { ReferenceStack } from '../../reference/stack.js';
+import { SERVICES } from '../../protocol/services.js';
+import { ControlOpcode } from '../../protocol/control.js';
 
 export type Next = (opcode: number, body: Uint8Array) => Promise<ServiceResponse | undefined>;
 
@@ -29,6 +31,27 @@ export function registerFault(name: string, fault: Fault): string {
           if (e instanceof DecodeError) return next(opcode, body);
           throw e;
         }
+      },
+    };
+  });
+  return `inproc:${name}`;
+}
+
+/**
+ * Registers `inproc:NAME`: a reference stack that forgets everything at a
+ * control RESET (its medium is RAM and a reset boots a fresh one), like a
+ * port whose storage was never wired to non-volatile memory.
+ */
+export function registerVolatileTarget(name: string): string {
+  registerInprocTarget(name, async (env) => {
+    let stack = await ReferenceStack.boot({ config: env.referenceConfig });
+    return {
+      handle: async (svc, op, body) => {
+        if (svc === SERVICES.control && op === ControlOpcode.RESET) {
+          stack = await ReferenceStack.boot({ config: env.referenceConfig });
+          return { status: 0, body: new Uint8Array(0) };
+        }
+        return stack.handle(svc, op, body);
       },
     };
   });

@@ -6,10 +6,7 @@ import { Reader, Writer } from '../../protocol/bytes.js';
 import { PSA } from '../../protocol/psa/status.js';
 import * as S from '../../protocol/psa/storage.js';
 import { SERVICES } from '../../protocol/services.js';
-import { ControlOpcode } from '../../protocol/control.js';
-import { ReferenceStack } from '../../reference/stack.js';
-import { registerInprocTarget } from '../../transports/inproc.js';
-import { registerFault, type Fault } from '../helpers/faults.js';
+import { registerFault, registerVolatileTarget, type Fault } from '../helpers/faults.js';
 import { profileFor, run, verdicts, withVerdict } from '../helpers/run.js';
 
 const EMPTY = new Uint8Array(0);
@@ -239,18 +236,7 @@ const CASES: Case[] = [
 const URIS = new Map(CASES.map((c) => [c.name, registerFault(`storage-${c.name}`, c.fault)]));
 
 /** A target that forgets everything at reset: storage in RAM only. */
-registerInprocTarget('storage-volatile', async (env) => {
-  let stack = await ReferenceStack.boot({ config: env.referenceConfig });
-  return {
-    handle: async (svc, op, body) => {
-      if (svc === SERVICES.control && op === ControlOpcode.RESET) {
-        stack = await ReferenceStack.boot({ config: env.referenceConfig });
-        return { status: 0, body: EMPTY };
-      }
-      return stack.handle(svc, op, body);
-    },
-  };
-});
+registerVolatileTarget('storage-volatile');
 
 const reference = await import('../../suites/harness/profile.js').then((m) => m.loadProfile('reference'));
 const profile = (uri: string) =>

@@ -227,5 +227,5 @@ describe('Done-when: fwsec run over serial against fwsec serve --serial, noise i
       await client.close();
       await server.close();
     }
-  });
+  }, 400_000); // real processes over ptys: minutes when the machine is loaded, seconds when not
 });
