@@ -17,6 +17,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DecodeError, Reader, Writer, hexNum } from '../bytes.js';
 import { FRAME_SIZE, KEY_SIZE, joinFrames, splitFrames } from './frame.js';
+import { TEEC, teecName as teecSymbol } from '../tee.js';
 
 export const OpteeRpc = {
   /** Legacy: rpmb_req header + frames through tee-supplicant. */
@@ -81,40 +82,19 @@ export function decodeDevInfo(body: Uint8Array): DevInfo {
 }
 
 /**
- * GlobalPlatform TEE Client API results (TEEC_Result, tee_client_api.h):
- * what tee-supplicant answers OP-TEE for an RPC, and what the fwsec rpmb
- * service answers in the envelope status (as a signed 32-bit value).
+ * GlobalPlatform TEE Client API results (TEEC_Result, protocol/tee.ts): what
+ * tee-supplicant answers OP-TEE for an RPC, and what the fwsec rpmb service
+ * answers in the envelope status (as a signed 32-bit value).
  */
-export const TEEC = {
-  SUCCESS: 0x0000_0000,
-  ERROR_GENERIC: 0xffff_0000,
-  ERROR_ACCESS_DENIED: 0xffff_0001,
-  ERROR_CANCEL: 0xffff_0002,
-  ERROR_ACCESS_CONFLICT: 0xffff_0003,
-  ERROR_EXCESS_DATA: 0xffff_0004,
-  ERROR_BAD_FORMAT: 0xffff_0005,
-  ERROR_BAD_PARAMETERS: 0xffff_0006,
-  ERROR_BAD_STATE: 0xffff_0007,
-  ERROR_ITEM_NOT_FOUND: 0xffff_0008,
-  ERROR_NOT_IMPLEMENTED: 0xffff_0009,
-  ERROR_NOT_SUPPORTED: 0xffff_000a,
-  ERROR_NO_DATA: 0xffff_000b,
-  ERROR_OUT_OF_MEMORY: 0xffff_000c,
-  ERROR_BUSY: 0xffff_000d,
-  ERROR_COMMUNICATION: 0xffff_000e,
-  ERROR_SECURITY: 0xffff_000f,
-  ERROR_SHORT_BUFFER: 0xffff_0010,
-} as const;
+export { TEEC };
 
 /** The envelope carries statuses as signed 32-bit values. */
 export const teecStatus = (v: number): number => v | 0;
 
-const TEEC_NAMES = new Map<number, string>(Object.entries(TEEC).map(([k, v]) => [v >>> 0, `TEEC_${k}`]));
-
 /** `TEEC_ERROR_ITEM_NOT_FOUND (0xffff0008)`. */
 export function teecName(code: number): string {
-  const u = code >>> 0;
-  return `${TEEC_NAMES.get(u) ?? 'unknown TEEC_Result'} (${hexNum(u, 8)})`;
+  const name = teecSymbol(code);
+  return name.startsWith('TEEC_') ? `${name} (${hexNum(code >>> 0, 8)})` : name;
 }
 
 /** huk_subkey_usage HUK_SUBKEY_RPMB (optee_os core/include/kernel/huk_subkey.h). */
