@@ -8,6 +8,8 @@ import type { StackEnv } from './stack.js';
 import { storageHandler } from './storage/service.js';
 import { Tpm2PlatformStatus } from '../protocol/tpm2/platform.js';
 import { tpm2Handler } from './tpm2/service.js';
+import { rpmbHandler, rpmbUnavailable } from './rpmb/service.js';
+import { TEEC, teecStatus } from '../protocol/rpmb/optee.js';
 import { cryptoHandler } from './crypto/service.js';
 import { smmVariableHandler } from './smm-variable/service.js';
 import { SPM_RET } from '../protocol/smm-variable/status.js';
@@ -31,6 +33,11 @@ export const SERVICE_DEFS: Partial<Record<TargetService, ServiceDef>> = {
   tpm2: {
     create: (env) => tpm2Handler(env),
     failureStatus: Tpm2PlatformStatus.FAILED,
+  },
+  rpmb: {
+    create: async (env) =>
+      env.rpmb ? env.rpmb().then(rpmbHandler, (e: Error) => rpmbUnavailable(e, env.log)) : rpmbUnavailable(new Error('no RPMB hardware in this environment'), env.log),
+    failureStatus: teecStatus(TEEC.ERROR_GENERIC),
   },
   crypto: {
     create: async (env) => (await cryptoHandler(env)).handle,

@@ -16,8 +16,11 @@ import {
 import { referenceConfig, type ReferenceConfig } from './config.js';
 import { MemoryMedium, type Medium } from './medium.js';
 import { SERVICE_DEFS, type ServiceHandler } from './services.js';
-import { AssetStore, type StoreLimits } from './storage/asset-store.js';
+import { AssetStore, type AssetBackend, type StoreLimits } from './storage/asset-store.js';
 import { MediumBackend } from './storage/medium-backend.js';
+import { RpmbBoard, type BoardOptions } from './rpmb/board.js';
+import { FailedBackend, RpmbFs, RpmbFsBackend } from './storage/rpmb-fs.js';
+import { ReeFsBackend, rootPartition } from './storage/ree-fs.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -28,6 +31,12 @@ export interface StackEnv {
   its(partition: string, limits?: StoreLimits): Promise<AssetStore>;
   /** A PS partition. */
   ps(partition: string, limits?: StoreLimits): Promise<AssetStore>;
+  /**
+   * The board's RPMB devices and the secure world's driver (the rpmb service
+   * serves them). Optional so that environments built by hand in tests need
+   * not provide one; ReferenceStack always does.
+   */
+  rpmb?(): Promise<RpmbBoard>;
   log(line: string): void;
 }
 
@@ -38,6 +47,8 @@ export interface StackOptions {
   services?: readonly TargetService[];
   log?: (line: string) => void;
   agent?: string;
+  /** Test seams of the RPMB hardware (faulty device engines, a lossy frame transport). */
+  rpmb?: BoardOptions;
 }
 
 export class ReferenceStack {
@@ -48,6 +59,7 @@ export class ReferenceStack {
   private readonly wanted: TargetService[];
   private readonly log: (line: string) => void;
   private readonly agent: string;
+  private readonly boardOptions: BoardOptions;
   /** Exceptions thrown by service handlers (reference bugs); tests assert it stays 0. */
   internalErrors = 0;
   lastInternalError: unknown;
@@ -59,6 +71,7 @@ export class ReferenceStack {
     this.wanted = [...(opts.services ?? TARGET_SERVICES)].filter((s) => SERVICE_DEFS[s]);
     this.log = opts.log ?? (() => {});
     this.agent = opts.agent ?? 'fwsec reference';
+    this.boardOptions = opts.rpmb ?? {};
   }
 
   static async boot(opts: StackOptions = {}): Promise<ReferenceStack> {
@@ -74,18 +87,47 @@ export class ReferenceStack {
   private async start(): Promise<void> {
     const stores = new Map<string, Promise<AssetStore>>();
     const cfg = this.config;
-    const open = (kind: 'its' | 'ps', partition: string, limits?: StoreLimits) => {
+    const medium = this.medium;
+    const log = this.log;
+    // the RPMB hardware and the ITS file store on it, built on first use in this boot
+    let board: Promise<RpmbBoard> | undefined;
+    const rpmb = () => (board ??= RpmbBoard.open(medium, cfg.rpmb, { log, ...this.boardOptions }));
+    let fs: Promise<RpmbFs> | undefined;
+    const itsFs = () =>
+      (fs ??= rpmb().then((b) =>
+        RpmbFs.mount(b.host, b.hostRegion, { dirEntries: cfg.rpmb.itsDirEntries, key: b.storageKey('ITS data on RPMB'), log }),
+      ));
+    const backend = async (kind: 'its' | 'ps', partition: string, key: string): Promise<AssetBackend> => {
+      if (kind === 'its') {
+        if (cfg.its.backend === 'medium') return new MediumBackend(medium, key, PSA.ERROR_STORAGE_FAILURE);
+        const fs = await itsFs().catch((e: Error) => e);
+        // an unreadable file store: every ITS request answers PSA_ERROR_STORAGE_FAILURE
+        if (fs instanceof Error) return new FailedBackend(PSA.ERROR_STORAGE_FAILURE, `ITS on RPMB unavailable: ${fs.message}`, log);
+        return new RpmbFsBackend(fs, partition);
+      }
+      if (cfg.ps.backend === 'medium') return new MediumBackend(medium, key, PSA.ERROR_DATA_CORRUPT);
+      try {
+        const rootsPartition = rootPartition(partition);
+        const roots = await backend('its', rootsPartition, `its/${rootsPartition}`);
+        return await ReeFsBackend.open(medium, partition, (await rpmb()).storageKey(`PS REE file key ${partition}`), roots);
+      } catch (e) {
+        // no trustworthy root: every PS request answers PSA_ERROR_STORAGE_FAILURE
+        return new FailedBackend(PSA.ERROR_STORAGE_FAILURE, `PS ${partition} unavailable: ${(e as Error).message}`, log);
+      }
+    };
+    const open = (kind: 'its' | 'ps', partition: string, limits?: StoreLimits): Promise<AssetStore> => {
       const key = `${kind}/${partition}`;
       let s = stores.get(key);
       if (!s) {
         const base = cfg[kind];
-        const damaged = kind === 'ps' ? PSA.ERROR_DATA_CORRUPT : PSA.ERROR_STORAGE_FAILURE;
-        s = AssetStore.open(new MediumBackend(this.medium, key, damaged), {
-          kind,
-          ...(limits ?? base),
-          supportedFlags: base.supportedFlags ?? STORAGE_DEFINED_FLAGS,
-          setExtended: kind === 'ps' && cfg.ps.setExtended,
-        });
+        s = backend(kind, partition, key).then((b) =>
+          AssetStore.open(b, {
+            kind,
+            ...(limits ?? base),
+            supportedFlags: base.supportedFlags ?? STORAGE_DEFINED_FLAGS,
+            setExtended: kind === 'ps' && cfg.ps.setExtended,
+          }),
+        );
         stores.set(key, s);
       }
       return s;
@@ -95,6 +137,7 @@ export class ReferenceStack {
       medium: this.medium,
       its: (p, l) => open('its', p, l),
       ps: (p, l) => open('ps', p, l),
+      rpmb,
       log: this.log,
     };
     const handlers = new Map<number, { handler: ServiceHandler; failureStatus: number }>();

@@ -3,11 +3,12 @@ import { UsageError } from './harness/profile.js';
 import type { Profile } from './harness/profile.js';
 import type { CheckDef, SuiteDef } from './harness/types.js';
 import psaStorage from './psa-storage/index.js';
+import rpmb from './rpmb/index.js';
 import psaCrypto from './psa-crypto/index.js';
 import smmVariable from './smm-variable/index.js';
 import tpm2 from './tpm2/index.js';
 
-export const SUITES: SuiteDef[] = [psaStorage, psaCrypto, smmVariable, tpm2];
+export const SUITES: SuiteDef[] = [psaStorage, psaCrypto, smmVariable, tpm2, rpmb];
 
 export function suiteNames(): string[] {
   return SUITES.map((s) => s.name);

@@ -3,11 +3,13 @@
 import { controlStatusName } from '../../protocol/control.js';
 import { psaStatusName } from '../../protocol/psa/status.js';
 import { tpm2PlatformStatusName } from '../../protocol/tpm2/platform.js';
+import { teecName } from '../../protocol/rpmb/optee.js';
 import { spmRetName } from '../../protocol/smm-variable/status.js';
 import type { StatusDomain } from './signals.js';
 import type { ServiceKey } from './types.js';
 
 export const PSA_STATUS: StatusDomain = { name: psaStatusName };
+export const TEEC_STATUS: StatusDomain = { name: teecName };
 
 const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> = {
   control: controlStatusName,
@@ -15,6 +17,7 @@ const NAMERS: Partial<Record<ServiceKey | 'control', (code: number) => string>> 
   ps: psaStatusName,
   crypto: psaStatusName,
   tpm2: tpm2PlatformStatusName,
+  rpmb: teecName,
   // the envelope status of smm-variable is the MM layer's ARM_SVC_SPM_RET_*; the EFI_STATUS is inside the buffer
   'smm-variable': spmRetName,
 };

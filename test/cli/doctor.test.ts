@@ -35,13 +35,14 @@ describe('fwsec doctor', () => {
     const { code, report, text } = await doctor(['--profile', 'reference']);
     expect(code).toBe(0);
     expect(report.health).toBe('ok');
-    expect(report.transports[0]!.hello).toMatchObject({ agent: 'fwsec reference', protocolVersion: 1, services: ['control', 'its', 'ps', 'crypto', 'smm-variable', 'tpm2'] });
+    expect(report.transports[0]!.hello).toMatchObject({ agent: 'fwsec reference', protocolVersion: 1, services: ['control', 'its', 'ps', 'crypto', 'smm-variable', 'tpm2', 'rpmb'] });
     expect(report.services.map((s) => [s.service, s.health])).toEqual([
       ['its', 'ok'],
       ['ps', 'ok'],
       ['crypto', 'ok'],
       ['smm-variable', 'ok'],
       ['tpm2', 'ok'],
+      ['rpmb', 'ok'],
     ]);
     expect(report.services[2]!.detail).toBe('answered PSA_SUCCESS (0)');
     expect(report.services[3]!.detail).toMatch(/^ARM_SVC_SPM_RET_SUCCESS \(0\), EFI_SUCCESS.*, variable payload size [1-9]\d*$/);

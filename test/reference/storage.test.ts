@@ -101,12 +101,14 @@ describe('file medium', () => {
 
   it('reports a damaged record as PSA_ERROR_STORAGE_FAILURE (ITS) / PSA_ERROR_DATA_CORRUPT (PS), not a crash', async () => {
     const dir = tempDir();
-    const stack = await ReferenceStack.boot({ medium: new FileMedium(dir) });
+    // the plain medium backends (ITS on RPMB and PS on the REE FS are tested in test/rpmb/)
+    const config = { its: { backend: 'medium' }, ps: { backend: 'medium' } };
+    const stack = await ReferenceStack.boot({ medium: new FileMedium(dir), config });
     for (const svc of [SERVICES.its, SERVICES.ps]) {
       await stack.handle(svc, S.StorageOpcode.SET, S.encodeSet({ uid: 4n, data: new Uint8Array([1, 2, 3]), flags: 0 }));
     }
     for (const part of ['its', 'ps']) writeFileSync(join(dir, part, 'ns', '0000000000000004'), new Uint8Array([9, 9, 9]));
-    const again = await ReferenceStack.boot({ medium: new FileMedium(dir) });
+    const again = await ReferenceStack.boot({ medium: new FileMedium(dir), config });
     expect((await again.handle(SERVICES.its, S.StorageOpcode.GET, S.encodeGet({ uid: 4n, offset: 0n, size: 3n })))!.status).toBe(PSA.ERROR_STORAGE_FAILURE);
     expect((await again.handle(SERVICES.ps, S.StorageOpcode.GET_INFO, S.encodeUid(4n)))!.status).toBe(PSA.ERROR_DATA_CORRUPT);
     expect(again.internalErrors).toBe(0);
