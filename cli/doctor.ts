@@ -7,6 +7,7 @@
 //
 // Exit status: 0 every service answers, 1 a service is reachable but failing,
 // 2 something is unreachable, or a usage error.
+import { RpmbOp } from '../protocol/rpmb/service.js';
 import { ControlClient } from '../clients/control.js';
 import { Writer, hex } from '../protocol/bytes.js';
 import { helloServiceNames, type Hello } from '../protocol/control.js';
@@ -158,7 +159,7 @@ function probeFor(service: ServiceName): Probe {
       // OP-TEE's RPC to the supplicant: rpmb_req {cmd 1 GET_DEV_INFO, dev_id 0, block_count 0}
       return {
         what: 'RPMB GET_DEV_INFO',
-        opcode: 0,
+        opcode: RpmbOp.OPTEE_RPMB,
         body: new Writer().u16le(1).u16le(0).u16le(0).finish(),
         read: (status, body) => {
           if (body.length !== 19) return { detail: `status ${status}, ${body.length}-byte answer` };

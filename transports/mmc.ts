@@ -38,6 +38,7 @@ import type { ServiceResponse } from '../protocol/services.js';
 import { DecodeError } from '../protocol/bytes.js';
 import { withDeadline } from './deadline.js';
 import { O_CLOEXEC, O_RDWR, addressOf, errnoName, libc } from './tee/native.js';
+import { RpmbOp } from '../protocol/rpmb/service.js';
 import { singleServiceTransport } from './device.js';
 import { TransportError, type Transport, type TransportEnv } from './types.js';
 
@@ -168,5 +169,5 @@ class MmcDevice {
 
 export async function openMmc(uri: URL, env: TransportEnv): Promise<Transport> {
   const dev = new MmcDevice(parseMmcUri(uri));
-  return singleServiceTransport(uri, env, 'rpmb', 'RPMB requests', (body, ms) => dev.exclusive(() => dev.call(body, ms)), () => dev.exclusive(async () => dev.close()));
+  return singleServiceTransport(uri, env, 'rpmb', { value: RpmbOp.OPTEE_RPMB, name: 'OPTEE_RPMB' }, 'RPMB requests', (body, ms) => dev.exclusive(() => dev.call(body, ms)), () => dev.exclusive(async () => dev.close()));
 }

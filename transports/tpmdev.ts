@@ -11,12 +11,14 @@
 //   tpm:///dev/tpm0      the raw device (exclusive: EBUSY while tpm2-abrmd
 //                        or another process holds it)
 //
-// Channel: service tpm2 only; the body is the command, the answer body the
+// Channel: service tpm2, opcode SUBMIT only (the platform signals -- _TPM_Init,
+// locality, DRTM -- are not reachable from user space: UNSUPPORTED); the body is the command, the answer body the
 // whole response, the answer status 0 (docs/wire-protocol.md: the response
 // code is in the response).
 import { close, constants, openSync, readSync, writeSync } from 'node:fs';
 import { hex } from '../protocol/bytes.js';
 import type { ServiceResponse } from '../protocol/services.js';
+import { Tpm2Op } from '../protocol/tpm2/platform.js';
 import { singleServiceTransport } from './device.js';
 import { TransportError, type Transport, type TransportEnv } from './types.js';
 
@@ -145,5 +147,5 @@ export function parseTpmUri(uri: URL): string {
 
 export async function openTpmDev(uri: URL, env: TransportEnv): Promise<Transport> {
   const dev = new TpmDevice(parseTpmUri(uri));
-  return singleServiceTransport(uri, env, 'tpm2', 'TPM 2.0 commands', (body, ms) => dev.call(body, ms), async () => dev.close());
+  return singleServiceTransport(uri, env, 'tpm2', { value: Tpm2Op.SUBMIT, name: 'SUBMIT' }, 'TPM 2.0 commands', (body, ms) => dev.call(body, ms), async () => dev.close());
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, hex } from '../../protocol/bytes.js';
 import { encodeRpmbReq, RPMB_REQ } from '../../protocol/rpmb/mmc-ioctl.js';
+import { RpmbOp } from '../../protocol/rpmb/service.js';
 import { DeviceDouble, deviceChild, type MmcCmdLine } from '../helpers/devdouble.js';
 
 let dir: string;
@@ -110,13 +111,14 @@ describe('mmc:// RPMB sequences through the MMC ioctl double', () => {
       const w1 = frame({ type: RPMB_REQ.WRITE_DATA, address: 4, count: 2, counter: 0, data: data1 });
       mac(KEY, [w0, w1]).copy(w1, 196);
       const res = await child(dbl, `mmc:///dev/mmcblk0rpmb?cid=${cid}`, [
-        { service: 'rpmb', opcode: 0, body: req(0, [frame({ type: RPMB_REQ.PROGRAM_KEY, key: KEY })]) },
-        { service: 'rpmb', opcode: 0, body: req(0, [frame({ type: RPMB_REQ.READ_COUNTER, nonce })]) },
-        { service: 'rpmb', opcode: 0, body: req(0, [w0, w1]) },
-        { service: 'rpmb', opcode: 0, body: req(0, [frame({ type: RPMB_REQ.READ_DATA, address: 4, nonce })], 2) },
-        { service: 'rpmb', opcode: 0, body: req(1, []) },
-        { service: 'rpmb', opcode: 0, body: req(0, [frame({ type: RPMB_REQ.READ_DATA, address: 4, nonce })], 0) },
-        { service: 'rpmb', opcode: 0, body: '0000' },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [frame({ type: RPMB_REQ.PROGRAM_KEY, key: KEY })]) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [frame({ type: RPMB_REQ.READ_COUNTER, nonce })]) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [w0, w1]) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [frame({ type: RPMB_REQ.READ_DATA, address: 4, nonce })], 2) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(1, []) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [frame({ type: RPMB_REQ.READ_DATA, address: 4, nonce })], 0) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: '0000' },
+        { service: 'rpmb', opcode: RpmbOp.SEQUENCE, body: '0000000000000000' },
       ]);
       // key programmed: result frame type 0x0100, result 0
       const k = fromHex(res[0]!.body!);
@@ -140,6 +142,9 @@ describe('mmc:// RPMB sequences through the MMC ioctl double', () => {
       expect(res[4]).toEqual({ status: 0, body: 'fe014e4d4d4330344742c8f6552a6115020100' });
       expect(res[5]!.error).toBe('unsupported'); // a read needs its block count
       expect(res[6]!.error).toBe('unsupported');
+      // only OPTEE_RPMB reaches a device: SEQUENCE and the test hooks are not expressible
+      expect(res[7]!.error).toBe('unsupported');
+      expect(res[7]!.message).toMatch(/carries rpmb opcode 1 \(OPTEE_RPMB\) only, not opcode 0x2/);
       expect(card.st.seqs).toEqual([
         'CMD25x1R/53 CMD25x1/53 CMD18x1/53',
         'CMD25x1/53 CMD18x1/53',
@@ -163,8 +168,8 @@ describe('mmc:// RPMB sequences through the MMC ioctl double', () => {
     const dbl = await DeviceDouble.start({ mmc: (cmds) => (fail ? ((fail = false), { errno: 110 }) : card.handler(cmds)) }, dir);
     try {
       const res = await child(dbl, 'mmc:///dev/mmcblk0rpmb', [
-        { service: 'rpmb', opcode: 0, body: req(0, [frame({ type: RPMB_REQ.READ_COUNTER })]) },
-        { service: 'rpmb', opcode: 0, body: req(0, [frame({ type: RPMB_REQ.READ_COUNTER })]) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [frame({ type: RPMB_REQ.READ_COUNTER })]) },
+        { service: 'rpmb', opcode: RpmbOp.OPTEE_RPMB, body: req(0, [frame({ type: RPMB_REQ.READ_COUNTER })]) },
       ]);
       expect(res[0]!.error).toBe('remote');
       expect(res[0]!.message).toMatch(/ETIMEDOUT \(110\)/);

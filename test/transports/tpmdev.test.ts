@@ -50,6 +50,7 @@ describe('tpm:// over the character device double', () => {
         { service: 'tpm2', opcode: 0, body: GET_RANDOM_8 },
         { service: 'its', opcode: 0x101, body: '00' },
         { service: 'tpm2', opcode: 0, body: hex(new Uint8Array(4097)) },
+        { service: 'tpm2', opcode: 1, body: '' },
       ]);
       expect(res[0]).toEqual({ status: 0, body: '800100000012000000000008010203040506' });
       expect(res[1]).toEqual({ status: 0, body: '80010000000a00000143' });
@@ -58,6 +59,9 @@ describe('tpm:// over the character device double', () => {
       expect(res[4]).toEqual({ status: 0, body: '800100000012000000000008010203040506' });
       expect(res[5]!.error).toBe('unsupported');
       expect(res[6]!.error).toBe('unsupported');
+      // _TPM_Init (a platform signal) cannot be sent through the character device
+      expect(res[7]!.error).toBe('unsupported');
+      expect(res[7]!.message).toMatch(/carries tpm2 opcode 0 \(SUBMIT\) only, not opcode 0x1/);
       // each command reached the device whole and alone
       expect(seen).toEqual([GET_RANDOM_8, '80010000000a00000999', '8001000000', '80010000000c000001450000', GET_RANDOM_8]);
       // a fresh descriptor after the timeout
