@@ -4,6 +4,7 @@ import { Expectations } from '../../suites/harness/expectations.js';
 import { loadProfile, overrideTarget, parseProfile, type Profile } from '../../suites/harness/profile.js';
 import { runChecks, type RunOutcome } from '../../suites/harness/runner.js';
 import { selectChecks } from '../../suites/index.js';
+import type { CheckDef } from '../../suites/harness/types.js';
 
 export interface RunSpec {
   /** Built-in name, file path, or a parsed Profile (default: reference). */
@@ -20,12 +21,17 @@ export interface RunSpec {
   expectations?: Expectations;
   replay?: { path?: string; commands?: string };
   events?: RunEvent[];
+  onEvent?: (e: RunEvent) => void;
+  /** Run these checks instead of a selection from the registered suites. */
+  checks?: CheckDef[];
 }
 
 export async function run(spec: RunSpec = {}): Promise<RunOutcome> {
   let profile = typeof spec.profile === 'object' ? spec.profile : loadProfile(spec.profile ?? 'reference');
   if (spec.target) profile = overrideTarget(profile, spec.target);
-  const { suites, checks } = selectChecks({ suites: spec.suites, ids: spec.ids, grep: spec.grep }, profile);
+  const { suites, checks } = spec.checks
+    ? { suites: [], checks: spec.checks.filter((c) => !spec.ids || spec.ids.includes(c.id)) }
+    : selectChecks({ suites: spec.suites, ids: spec.ids, grep: spec.grep }, profile);
   return runChecks({
     profile,
     checks,
@@ -37,7 +43,10 @@ export async function run(spec: RunSpec = {}): Promise<RunOutcome> {
     replay: spec.replay,
     argv: ['test'],
     selection: { suites: suites.map((s) => s.name) },
-    onEvent: (e) => spec.events?.push(e),
+    onEvent: (e) => {
+      spec.events?.push(e);
+      spec.onEvent?.(e);
+    },
   });
 }
 
