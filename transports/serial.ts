@@ -77,7 +77,7 @@ export function explainOpenError(path: string, e: Error & { code?: string }): st
   const m = e.message;
   if (/ENOENT|No such file/i.test(m)) return `${path} does not exist (adapter unplugged, board off, or wrong path)`;
   if (/EACCES|Permission denied/i.test(m)) return `${path}: permission denied (is this user in the dialout group?)`;
-  if (/EBUSY|Resource busy|lock/i.test(m)) return `${path} is busy: another process holds it open (fwsec opens ports exclusively; lock=0 disables that)`;
+  if (/EBUSY|Resource busy|lock|temporarily unavailable/i.test(m)) return `${path} is busy: another process holds it open (fwsec opens ports exclusively; lock=0 disables that)`;
   if (/ENOTTY|Inappropriate ioctl/i.test(m)) return `${path} is not a tty`;
   return `${path}: ${m}`;
 }
@@ -115,7 +115,8 @@ export async function openSerialPort(s: SerialSettings, timeoutMs: number): Prom
       return await openOnce(s);
     } catch (e) {
       const err = e as Error;
-      const transient = /ENOENT|No such file|EBUSY|Resource busy|EIO/i.test(err.message);
+      // serialport's lock is flock(LOCK_EX|LOCK_NB): EWOULDBLOCK while a closing opener still holds it
+      const transient = /ENOENT|No such file|EBUSY|Resource busy|EIO|Cannot lock port|temporarily unavailable/i.test(err.message);
       if (!transient || Date.now() + 100 >= deadline) {
         throw new TransportError('connect', `serial ${explainOpenError(s.path, err)}`);
       }
