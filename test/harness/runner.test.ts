@@ -14,6 +14,7 @@ import { runChecks, checkSeedFor } from '../../suites/harness/runner.js';
 import type { CheckDef } from '../../suites/harness/types.js';
 import { StorageClient } from '../../clients/psa-storage.js';
 import { registerFault } from '../helpers/faults.js';
+import { TransportError } from '../../transports/types.js';
 import { profileFor } from '../helpers/run.js';
 
 const base = { spec: 'Test spec 1.0', clause: '1.1 Things', requirement: 'Things work.', services: ['its' as const] };
@@ -50,6 +51,15 @@ describe('verdicts', () => {
     expect(f).toMatchObject({ message: 'broken', expected: 'A', actual: 'B', requirement: 'Things work.', clause: '1.1 Things' });
     expect(o.results[5]!.message).toMatch(/internal error in the check: TypeError: oops/);
     expect(o.summary.exitCode).toBe(1);
+  });
+
+  it('a request the transport cannot carry makes the check UNSUPPORTED with the reason; other transport errors are ERROR', async () => {
+    const cannot = check({ ...base, id: 't.a.cannot-carry', title: 'x', level: 'MUST', run: async () => { throw new TransportError('unsupported', 'tpm:///dev/tpmrm0 carries tpm2 opcode 0 (SUBMIT) only, not opcode 0x1'); } });
+    const broken = check({ ...base, id: 't.a.broken-link', title: 'y', level: 'MUST', run: async () => { throw new TransportError('disconnected', 'peer closed'); } });
+    const o = await runDefs([cannot, broken]);
+    expect(o.results.map((r) => r.verdict)).toEqual(['UNSUPPORTED', 'ERROR']);
+    expect(o.results[0]!.message).toBe('the transport cannot carry what this check sends: tpm:///dev/tpmrm0 carries tpm2 opcode 0 (SUBMIT) only, not opcode 0x1');
+    expect(o.summary.exitCode).toBe(2);
   });
 
   it('gates destructive checks on profile and command line for a target the run does not own', async () => {

@@ -68,15 +68,15 @@ describe('Trusted Services (tstee) binding: the psa-storage suite over tee:///de
       const { differ, total, inprocTotal, out } = await suiteOverTee(dbl, 'psa-storage', ['its', 'ps']);
       // Trusted Services opcodes are 16 bits (FF-A w3[15:0], libts uint16_t opcode; tstee takes
       // lower_16_bits(func)): the transport refuses wider ones instead of truncating them, so the four
-      // checks that send 32-bit opcodes cannot run over this path (waived in profiles/examples/linux-board-tee)
+      // checks that send 32-bit opcodes cannot run over this path: UNSUPPORTED, saying why
       expect(differ).toEqual([
-        'psa-storage.its-wire.unknown-opcode: ERROR: tee: Trusted Services opcodes are 16-bit, got 0xffffffff',
-        'psa-storage.ps-wire.unknown-opcode: ERROR: tee: Trusted Services opcodes are 16-bit, got 0xffffffff',
-        'psa-storage.its-wire.fuzz: ERROR: tee: Trusted Services opcodes are 16-bit, got 0xe603d2d8',
-        'psa-storage.ps-wire.fuzz: ERROR: tee: Trusted Services opcodes are 16-bit, got 0xd84ae655',
+        'psa-storage.its-wire.unknown-opcode: UNSUPPORTED: the transport cannot carry what this check sends: tee: Trusted Services opcodes are 16-bit, got 0xffffffff',
+        'psa-storage.ps-wire.unknown-opcode: UNSUPPORTED: the transport cannot carry what this check sends: tee: Trusted Services opcodes are 16-bit, got 0xffffffff',
+        'psa-storage.its-wire.fuzz: UNSUPPORTED: the transport cannot carry what this check sends: tee: Trusted Services opcodes are 16-bit, got 0xe603d2d8',
+        'psa-storage.ps-wire.fuzz: UNSUPPORTED: the transport cannot carry what this check sends: tee: Trusted Services opcodes are 16-bit, got 0xd84ae655',
       ]);
       expect(total).toBe(inprocTotal);
-      expect(out).toMatch(/PASS 131, ERROR 4/);
+      expect(out).toMatch(/PASS 131, UNSUPPORTED 4/);
       // what crossed the boundary: libts-shaped sessions and invokes, real shared memory
       expect(world.invokes).toBeGreaterThan(200);
       expect(dbl.linesStarting('TEE_OPEN uuid=dc1eef48b17a4ccfac8bdfcff7711b14 login=0 cancel=0 n=0').length).toBeGreaterThanOrEqual(1);
