@@ -18,6 +18,7 @@ export function singleServiceTransport(
   const channel = (s: ServiceName): Channel => ({
     uri: uri.href,
     service: s,
+    carries: (op) => s === service && op === opcode.value,
     call: async (op: number, body: Uint8Array, opts: CallOptions = {}) => {
       if (s !== service) {
         throw new TransportError('unsupported', `${uri.href} carries ${carries} only, not ${s}${s === 'control' ? ' (a device has no fwsec control service)' : ''}`);

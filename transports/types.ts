@@ -16,6 +16,12 @@ export interface Channel {
   readonly uri: string;
   readonly service: ServiceName;
   call(opcode: number, body: Uint8Array, opts?: CallOptions): Promise<ServiceResponse>;
+  /**
+   * False when this channel can never carry `opcode` (a device path that
+   * has room for the service's commands only, not its platform signals);
+   * absent when the transport cannot tell before trying.
+   */
+  carries?(opcode: number): boolean;
 }
 
 export interface Transport {

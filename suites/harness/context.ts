@@ -66,6 +66,7 @@ export class Context implements CheckContext, PropertyHost {
         uri: base.uri,
         service: base.service,
         call: (opcode, body, opts) => this.recordedCall(base, opcode, body, opts),
+        carries: base.carries?.bind(base),
       };
       this.channels.set(service, c);
     }

@@ -8,6 +8,7 @@ import { bytesEqual, concat, fromHex, hex, utf8 } from '../../protocol/bytes.js'
 import { ALG, CAP, HT, RH, SE, SU, TPMA_NV, TPMA_SESSION, handleName } from '../../protocol/tpm2/constants.js';
 import { hashSize } from '../../protocol/tpm2/crypto.js';
 import { RC, rcName } from '../../protocol/tpm2/rc.js';
+import { Tpm2Op } from '../../protocol/tpm2/platform.js';
 import { eccStorage, rsaStorage } from '../../protocol/tpm2/templates.js';
 import type { CapabilityData, NvPublic, PcrSelection, TpmtPublic } from '../../protocol/tpm2/structures.js';
 import { TransportError } from '../../transports/types.js';
@@ -45,6 +46,29 @@ export interface TpmCheckSpec extends Omit<CheckSpec, 'services'> {
   run(x: Tx): Promise<void>;
 }
 
+/** The platform signal each platform capability stands for (the tpm2 envelope opcodes). */
+const SIGNALS: Record<string, { op: number; what: string }> = {
+  'tpm2.power-cycle': { op: Tpm2Op.INIT, what: '_TPM_Init' },
+  'tpm2.locality': { op: Tpm2Op.SET_LOCALITY, what: 'a locality change' },
+  'tpm2.drtm': { op: Tpm2Op.HASH_START, what: '_TPM_Hash_Start' },
+  'tpm2.established': { op: Tpm2Op.GET_ESTABLISHED, what: 'TPM_ACCESS.tpmEstablishment' },
+};
+
+/**
+ * UNSUPPORTED before anything is sent when the profile leaves a platform
+ * capability undeclared and the transport says it cannot carry the signal
+ * (/dev/tpmrm0, the fTPM TA): a check must not change the TPM and then find
+ * it cannot put it back.
+ */
+function cannotSignal(t: CheckContext, caps: readonly string[]): void {
+  for (const cap of caps) {
+    const sig = SIGNALS[cap];
+    if (!sig || t.cap(cap) !== undefined) continue;
+    const ch = t.channel('tpm2');
+    if (ch.carries?.(sig.op) === false) t.unsupported(`${ch.uri} cannot carry ${sig.what} (${cap} undeclared); declare ${cap} false in the profile to say so`);
+  }
+}
+
 /** A check of the tpm2 suite. */
 export function tpmCheck(spec: TpmCheckSpec): CheckDef {
   const { run, leakCheck, startup, ...rest } = spec;
@@ -52,9 +76,12 @@ export function tpmCheck(spec: TpmCheckSpec): CheckDef {
     ...rest,
     services: ['tpm2'],
     run: async (t) => {
+      cannotSignal(t, rest.capabilities ?? []);
       const x = new Tx(t);
       if (startup !== false) await x.ensureStarted();
-      const before = leakCheck === false ? undefined : await x.snapshot();
+      // taken even without the leak check: a check the transport interrupts (no _TPM_Init to
+      // clean up after it) has its leftovers flushed, so later checks find the TPM as it was
+      const before = await x.snapshot();
       let failure: unknown;
       try {
         await run(x);
@@ -62,7 +89,15 @@ export function tpmCheck(spec: TpmCheckSpec): CheckDef {
         failure = e;
       }
       await x.cleanup();
-      if (before) {
+      const interrupted = failure instanceof TransportError && failure.kind === 'unsupported';
+      if (leakCheck === false && interrupted) {
+        const left = await x.leaks(before).catch(() => []);
+        if (left.length) {
+          await x.flushLeftovers(left);
+          t.note(`flushed what the interrupted check left: ${left.map(handleName).join(', ')}`);
+        }
+      }
+      if (leakCheck !== false) {
         let leaked: number[];
         try {
           leaked = await x.leaks(before);

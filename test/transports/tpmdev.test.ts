@@ -4,13 +4,17 @@
 // one response per read), O_NONBLOCK, poll readiness. The far end is a
 // byte-level TPM double here. Not covered: the kernel TPM driver and
 // resource manager themselves (no /dev/tpmrm0 on this machine).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hex, fromHex } from '../../protocol/bytes.js';
 import { openTransport, TransportError } from '../../transports/index.js';
-import { DeviceDouble, deviceChild } from '../helpers/devdouble.js';
+import { DeviceDouble, REPO, deviceChild, runChild } from '../helpers/devdouble.js';
+import { ReferenceStack } from '../../reference/stack.js';
+import { SERVICES } from '../../protocol/services.js';
+import { Tpm2Op } from '../../protocol/tpm2/platform.js';
+import { run, verdicts } from '../helpers/run.js';
 
 let dir: string;
 beforeAll(() => {
@@ -97,5 +101,52 @@ describe('tpm:// over the character device double', () => {
     expect(err).toBeInstanceOf(TransportError);
     expect((err as Error).message).toMatch(/tpmrm9 does not exist/);
     await expect(openTransport('tpm://dev/tpmrm0', { callTimeoutMs: 1 })).rejects.toThrow(/three slashes/);
+  });
+});
+
+describe('the tpm2 suite over tpm:///dev/tpmrm0 against the reference TPM', () => {
+  it('gives the in-process verdicts, except UNSUPPORTED (with the reason) where a check needs a platform signal the device cannot carry', async () => {
+    const stack = await ReferenceStack.boot();
+    // firmware has started a TPM before Linux binds /dev/tpmrm0: _TPM_Init and TPM2_Startup(CLEAR)
+    await stack.handle(SERVICES.tpm2, Tpm2Op.INIT, new Uint8Array(0));
+    expect(hex((await stack.handle(SERVICES.tpm2, Tpm2Op.SUBMIT, fromHex('80010000000c000001440000')))!.body)).toBe('80010000000a00000000');
+    let commands = 0;
+    const dbl = await DeviceDouble.start(
+      {
+        tpm: async (cmd) => {
+          commands++;
+          return (await stack.handle(SERVICES.tpm2, Tpm2Op.SUBMIT, cmd))!.body;
+        },
+      },
+      dir,
+    );
+    try {
+      // a board profile: the platform signals are not reachable from Linux, so their capabilities are
+      // left undeclared (false); the platform hierarchy of this TPM is usable
+      const profile = join(dir, 'tpmrm0.json');
+      writeFileSync(profile, JSON.stringify({ name: 'tpmrm0', kind: 'hardware', services: { tpm2: 'tpm:///dev/tpmrm0' }, capabilities: { 'tpm2.platform-auth': true }, allowDestructive: true }));
+      const out = join(dir, 'results-tpm2');
+      const r = await runChild([join(REPO, 'bin/fwsec.js'), 'run', '--profile', profile, '--suite', 'tpm2', '--allow-destructive', '--out', out], dbl.env({ '/dev/tpmrm0': 'tpm' }));
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { results: { id: string; verdict: string; message?: string }[] };
+      const inproc = verdicts(await run({ suites: ['tpm2'] }));
+      expect(report.results.length).toBe(inproc.size);
+      const differ = report.results.filter((x) => inproc.get(x.id) !== x.verdict);
+      // nothing FAILs or ERRORs: every difference is a check that needs a platform signal
+      expect(differ.filter((x) => x.verdict !== 'UNSUPPORTED').map((x) => `${x.id}: ${x.verdict}: ${x.message}`)).toEqual([]);
+      const why = new Map<string, number>();
+      for (const x of differ) {
+        const m = /cannot carry .* \((tpm2\.[a-z-]+) undeclared\)|over the device's 4096-byte buffer/.exec(x.message ?? '');
+        expect(m, `${x.id}: ${x.message}`).not.toBeNull();
+        why.set(m![1] ?? m![0], (why.get(m![1] ?? m![0]) ?? 0) + 1);
+      }
+      console.log(`UNSUPPORTED over tpm:// by reason: ${JSON.stringify(Object.fromEntries(why))}`);
+      expect(report.results.filter((x) => x.verdict === 'PASS').length).toBeGreaterThan(inproc.size / 2);
+      expect(r.code).toBe(0);
+      expect(commands).toBeGreaterThan(1000);
+      expect(dbl.linesStarting('OPEN kind=tpm path=/dev/tpmrm0').length).toBeGreaterThanOrEqual(1);
+      console.log(`tpm2 over tpm:///dev/tpmrm0: ${report.results.length - differ.length} checks as in-process, ${differ.length} UNSUPPORTED; ${commands} commands`);
+    } finally {
+      await dbl.close();
+    }
   });
 });
