@@ -18,22 +18,9 @@
 //   ?dev=/dev/mmcblk0                 the device for CMD8 (default: the path without "rpmb")
 //   ?cid=/sys/block/mmcblk0/device/cid  where the CID is read
 import { readFileSync } from 'node:fs';
-import {
-  EXT_CSD,
-  MMC_IOC,
-  MMC_OPCODE,
-  RPMB_CMD,
-  RPMB_FRAME,
-  decodeRpmbReq,
-  encodeMmcIocCmd,
-  encodeMultiCmd,
-  encodeRpmbDevInfo,
-  frameRequestType,
-  mmcCmd,
-  planRpmbSequence,
-  resultReadFrame,
-  rpmbRequestName,
-} from '../protocol/rpmb/mmc-ioctl.js';
+import { EXT_CSD, MMC_IOC, MMC_OPCODE, encodeMmcIocCmd, encodeMultiCmd, frameRequestType, mmcCmd, planRpmbSequence, resultReadFrame } from '../protocol/rpmb/mmc-ioctl.js';
+import { FRAME_SIZE, joinFrames, reqRespName } from '../protocol/rpmb/frame.js';
+import { DEV_INFO_RET, RpmbReqCmd, TEEC, decodeRpmbReq, encodeDevInfo, teecStatus } from '../protocol/rpmb/optee.js';
 import type { ServiceResponse } from '../protocol/services.js';
 import { DecodeError } from '../protocol/bytes.js';
 import { withDeadline } from './deadline.js';
@@ -48,6 +35,8 @@ export interface MmcOptions {
   rpmb: string;
   dev: string;
   cid: string;
+  /** The rpmb_req dev_id this device answers to: N of /dev/mmcblkNrpmb, as tee-supplicant maps them, or ?devId=. */
+  devId: number;
 }
 
 export function parseMmcUri(uri: URL): MmcOptions {
@@ -55,11 +44,13 @@ export function parseMmcUri(uri: URL): MmcOptions {
   const rpmb = decodeURIComponent(uri.pathname);
   if (!rpmb || rpmb === '/') throw new TransportError('connect', `${uri.href}: expected mmc:///dev/mmcblk0rpmb`);
   for (const k of uri.searchParams.keys()) {
-    if (k !== 'dev' && k !== 'cid') throw new TransportError('connect', `${uri.href}: unknown option "${k}" (known: dev, cid)`);
+    if (k !== 'dev' && k !== 'cid' && k !== 'devId') throw new TransportError('connect', `${uri.href}: unknown option "${k}" (known: dev, cid, devId)`);
   }
+  const devIdText = uri.searchParams.get('devId') ?? /mmcblk(\d+)rpmb$/.exec(rpmb)?.[1] ?? '0';
+  if (!/^\d+$/.test(devIdText) || Number(devIdText) > 0xffff) throw new TransportError('connect', `${uri.href}: devId must be 0..65535`);
   const dev = uri.searchParams.get('dev') ?? rpmb.replace(/rpmb$/, '');
   const name = dev.split('/').pop()!;
-  return { rpmb, dev, cid: uri.searchParams.get('cid') ?? `/sys/block/${name}/device/cid` };
+  return { rpmb, dev, cid: uri.searchParams.get('cid') ?? `/sys/block/${name}/device/cid`, devId: Number(devIdText) };
 }
 
 class MmcDevice {
@@ -109,15 +100,18 @@ class MmcDevice {
     } catch (e) {
       throw new TransportError('unsupported', `mmc: the request is not an rpmb_req: ${(e as DecodeError).message}`);
     }
-    if (req.cmd === RPMB_CMD.GET_DEV_INFO) return this.devInfo(left());
-    if (req.cmd !== RPMB_CMD.DATA_REQ) throw new TransportError('unsupported', `mmc: rpmb_req cmd ${req.cmd} (known: 0 DATA_REQ, 1 GET_DEV_INFO)`);
-    const n = req.frames.length / RPMB_FRAME;
+    if (req.devId !== this.o.devId) {
+      // tee-supplicant opens /dev/mmcblk<dev_id>rpmb: another dev_id is another device, absent here
+      if (req.cmd === RpmbReqCmd.GET_DEV_INFO) return { status: 0, body: encodeDevInfo({ cid: new Uint8Array(16), rpmbSizeMult: 0, relWrSecC: 0, retCode: DEV_INFO_RET.ERROR }) };
+      return { status: teecStatus(TEEC.ERROR_BAD_PARAMETERS), body: new Uint8Array(0) };
+    }
+    if (req.cmd === RpmbReqCmd.GET_DEV_INFO) return this.devInfo(left());
+    if (req.cmd !== RpmbReqCmd.DATA_REQ) throw new TransportError('unsupported', `mmc: rpmb_req cmd ${req.cmd} (known: 0 DATA_REQ, 1 GET_DEV_INFO)`);
+    const n = req.frames.length;
     if (n === 0) throw new TransportError('unsupported', 'mmc: DATA_REQ without request frames');
-    const type = frameRequestType(req.frames);
-    for (let i = 1; i < n; i++) {
-      if (frameRequestType(req.frames.subarray(i * RPMB_FRAME)) !== type) {
-        throw new TransportError('unsupported', 'mmc: all request frames of one request must have the same type (tee-supplicant refuses mixed frames too)');
-      }
+    const type = frameRequestType(req.frames[0]!);
+    if (req.frames.some((f) => frameRequestType(f) !== type)) {
+      throw new TransportError('unsupported', 'mmc: all request frames of one request must have the same type (tee-supplicant refuses mixed frames too)');
     }
     let plan;
     try {
@@ -126,15 +120,15 @@ class MmcDevice {
       throw new TransportError('unsupported', `mmc: ${(e as Error).message}`);
     }
     if (this.fd < 0) this.fd = this.openPath(this.o.rpmb, O_RDWR);
-    const request = Buffer.from(req.frames);
+    const request = Buffer.from(joinFrames(req.frames));
     const resultRead = Buffer.from(resultReadFrame());
-    const response = Buffer.alloc(plan.responseFrames * RPMB_FRAME);
+    const response = Buffer.alloc(plan.responseFrames * FRAME_SIZE);
     const cmds = plan.steps.map((s) => ({
       ...s.cmd,
       dataPtr: addressOf(s.buffer === 'request' ? request : s.buffer === 'result-read' ? resultRead : response),
     }));
     const arg = Buffer.from(encodeMultiCmd(cmds));
-    await this.ioctl(this.fd, MMC_IOC.MULTI_CMD, arg, [request, resultRead, response], `${rpmbRequestName(type)} (${plan.steps.length} commands)`, left());
+    await this.ioctl(this.fd, MMC_IOC.MULTI_CMD, arg, [request, resultRead, response], `${reqRespName(type)} (${plan.steps.length} commands)`, left());
     return { status: 0, body: new Uint8Array(response) };
   }
 
@@ -152,7 +146,7 @@ class MmcDevice {
       const extCsd = Buffer.alloc(512);
       const cmd = Buffer.from(encodeMmcIocCmd(mmcCmd({ opcode: MMC_OPCODE.SEND_EXT_CSD, blocks: 1, writeFlag: 0, dataPtr: addressOf(extCsd) })).finish());
       await this.ioctl(fd, MMC_IOC.CMD, cmd, [extCsd], 'SEND_EXT_CSD (CMD8)', timeoutMs);
-      const body = encodeRpmbDevInfo({ cid, rpmbSizeMult: extCsd[EXT_CSD.RPMB_SIZE_MULT]!, relWrSecC: extCsd[EXT_CSD.REL_WR_SEC_C]!, retCode: 0 });
+      const body = encodeDevInfo({ cid, rpmbSizeMult: extCsd[EXT_CSD.RPMB_SIZE_MULT]!, relWrSecC: extCsd[EXT_CSD.REL_WR_SEC_C]!, retCode: DEV_INFO_RET.OK });
       return { status: 0, body };
     } finally {
       libc().close(fd);

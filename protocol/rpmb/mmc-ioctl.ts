@@ -4,6 +4,7 @@
 // handled as 512-byte buffers: only the request type (big-endian u16 at
 // byte 510) is read here; the frame codec belongs to protocol/rpmb.
 import { DecodeError, Reader, Writer, hexNum } from '../bytes.js';
+import { FRAME_SIZE, RpmbReq, reqRespName } from './frame.js';
 import { iowr } from '../tee.js';
 
 export const MMC_BLOCK_MAJOR = 179;
@@ -31,24 +32,9 @@ export const MMC_FLAGS_R1_ADTC = MMC_RSP.PRESENT | MMC_RSP.CRC | MMC_RSP.OPCODE 
 /** write_flag bit 31: the kernel sets the reliable-write bit of the CMD23 it inserts. */
 export const MMC_CMD23_ARG_REL_WR = 0x8000_0000;
 
-export const RPMB_FRAME = 512;
-export const RPMB_REQ = {
-  PROGRAM_KEY: 0x0001,
-  READ_COUNTER: 0x0002,
-  WRITE_DATA: 0x0003,
-  READ_DATA: 0x0004,
-  RESULT_READ: 0x0005,
-  CONFIG_WRITE: 0x0006,
-  CONFIG_READ: 0x0007,
-} as const;
-const REQ_NAMES = new Map<number, string>(Object.entries(RPMB_REQ).map(([k, v]) => [v, k]));
-export function rpmbRequestName(t: number): string {
-  return REQ_NAMES.get(t) ?? `request type ${hexNum(t, 4)}`;
-}
-
 /** Request type of a 512-byte frame: big-endian u16 at offset 510. */
 export function frameRequestType(frame: Uint8Array): number {
-  if (frame.length < RPMB_FRAME) throw new DecodeError(`an RPMB frame is 512 bytes, got ${frame.length}`);
+  if (frame.length < FRAME_SIZE) throw new DecodeError(`an RPMB frame is 512 bytes, got ${frame.length}`);
   return (frame[510]! << 8) | frame[511]!;
 }
 
@@ -75,7 +61,7 @@ export function mmcCmd(partial: Partial<MmcIocCmd> & Pick<MmcIocCmd, 'opcode'>):
     arg: 0,
     response: [0, 0, 0, 0],
     flags: MMC_FLAGS_R1_ADTC,
-    blksz: RPMB_FRAME,
+    blksz: FRAME_SIZE,
     blocks: 1,
     postsleepMinUs: 0,
     postsleepMaxUs: 0,
@@ -168,23 +154,23 @@ export function planRpmbSequence(requestFrames: number, type: number, readFrames
   });
   const read = (blocks: number): RpmbStep => ({ cmd: mmcCmd({ opcode: MMC_OPCODE.READ_MULTIPLE_BLOCK, blocks, writeFlag: 0 }), buffer: 'response' });
   switch (type) {
-    case RPMB_REQ.PROGRAM_KEY:
-    case RPMB_REQ.WRITE_DATA:
-    case RPMB_REQ.CONFIG_WRITE: {
+    case RpmbReq.KEY_PROGRAM:
+    case RpmbReq.DATA_WRITE:
+    case RpmbReq.CONFIG_WRITE: {
       const first = write(requestFrames, true, 'request');
       // tee-supplicant: HiKey eMMC needs 20-50 ms after the reliable write
       first.cmd.postsleepMinUs = 20_000;
       first.cmd.postsleepMaxUs = 50_000;
       return { type, responseFrames: 1, steps: [first, write(1, false, 'result-read'), read(1)] };
     }
-    case RPMB_REQ.READ_COUNTER:
-    case RPMB_REQ.RESULT_READ:
-    case RPMB_REQ.CONFIG_READ:
-      if (requestFrames !== 1) throw new DecodeError(`${rpmbRequestName(type)} takes exactly one request frame, got ${requestFrames}`);
+    case RpmbReq.COUNTER_READ:
+    case RpmbReq.RESULT_READ:
+    case RpmbReq.CONFIG_READ:
+      if (requestFrames !== 1) throw new DecodeError(`${reqRespName(type)} takes exactly one request frame, got ${requestFrames}`);
       return { type, responseFrames: 1, steps: [write(1, false, 'request'), read(1)] };
-    case RPMB_REQ.READ_DATA:
-      if (requestFrames !== 1) throw new DecodeError(`READ_DATA takes exactly one request frame, got ${requestFrames}`);
-      if (readFrames < 1) throw new DecodeError('READ_DATA needs the number of frames to read (the frame itself carries 0; CMD23 carries the count)');
+    case RpmbReq.DATA_READ:
+      if (requestFrames !== 1) throw new DecodeError(`DATA_READ takes exactly one request frame, got ${requestFrames}`);
+      if (readFrames < 1) throw new DecodeError('DATA_READ needs the number of frames to read (the frame itself carries 0; CMD23 carries the count)');
       return { type, responseFrames: readFrames, steps: [write(1, false, 'request'), read(readFrames)] };
     default:
       throw new DecodeError(`not an RPMB request type: ${hexNum(type, 4)}`);
@@ -193,47 +179,10 @@ export function planRpmbSequence(requestFrames: number, type: number, readFrames
 
 /** A zeroed frame whose request type is RESULT_READ (0x0005). */
 export function resultReadFrame(): Uint8Array {
-  const f = new Uint8Array(RPMB_FRAME);
-  f[511] = RPMB_REQ.RESULT_READ;
+  const f = new Uint8Array(FRAME_SIZE);
+  f[511] = RpmbReq.RESULT_READ;
   return f;
 }
 
-/**
- * The OP-TEE supplicant RPC request header (optee_os optee_rpc_cmd.h,
- * tee-supplicant rpmb.c `struct rpmb_req`): u16 cmd, u16 dev_id,
- * u16 block_count, native (little-endian) order; frames follow at byte 6.
- */
-export const RPMB_CMD = { DATA_REQ: 0, GET_DEV_INFO: 1 } as const;
-export interface RpmbReq {
-  cmd: number;
-  devId: number;
-  blockCount: number;
-  frames: Uint8Array;
-}
-
-export function decodeRpmbReq(b: Uint8Array): RpmbReq {
-  const r = new Reader(b, 'rpmb_req');
-  const cmd = r.u16le('cmd');
-  const devId = r.u16le('dev_id');
-  const blockCount = r.u16le('block_count');
-  const frames = r.rest();
-  if (frames.length % RPMB_FRAME !== 0) throw new DecodeError(`rpmb_req frames: ${frames.length} bytes is not a whole number of 512-byte frames`);
-  return { cmd, devId, blockCount, frames };
-}
-
-export function encodeRpmbReq(q: RpmbReq): Uint8Array {
-  return new Writer(6 + q.frames.length).u16le(q.cmd).u16le(q.devId).u16le(q.blockCount).bytes(q.frames).finish();
-}
-
-/** `struct rpmb_dev_info` (19 bytes): cid[16], rpmb_size_mult (EXT_CSD[168]), rel_wr_sec_c (EXT_CSD[222]), ret_code. */
-export interface RpmbDevInfo {
-  cid: Uint8Array;
-  rpmbSizeMult: number;
-  relWrSecC: number;
-  retCode: number;
-}
-export function encodeRpmbDevInfo(d: RpmbDevInfo): Uint8Array {
-  if (d.cid.length !== 16) throw new DecodeError('CID is 16 bytes');
-  return new Writer(19).bytes(d.cid).u8(d.rpmbSizeMult).u8(d.relWrSecC).u8(d.retCode).finish();
-}
+/** EXT_CSD bytes tee-supplicant reads for struct rpmb_dev_info (protocol/rpmb/optee.ts). */
 export const EXT_CSD = { RPMB_SIZE_MULT: 168, REL_WR_SEC_C: 222 } as const;

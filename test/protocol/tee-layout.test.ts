@@ -28,14 +28,13 @@ import {
   MMC_FLAGS_R1_ADTC,
   MMC_IOC,
   MMC_OPCODE,
-  RPMB_REQ,
   decodeMultiCmd,
   encodeMultiCmd,
   mmcCmd,
   planRpmbSequence,
-  encodeRpmbReq,
-  decodeRpmbReq,
 } from '../../protocol/rpmb/mmc-ioctl.js';
+import { RpmbReq } from '../../protocol/rpmb/frame.js';
+import { decodeRpmbReq, encodeRpmbReq } from '../../protocol/rpmb/optee.js';
 
 let facts: Record<string, number>;
 let dir: string;
@@ -195,7 +194,7 @@ describe('UUIDs', () => {
 
 describe('RPMB command sequences (tee-supplicant rpmb_data_req)', () => {
   it('authenticated write: CMD25 reliable with the frames, CMD25 result-read request, CMD18 one frame', () => {
-    const p = planRpmbSequence(1, RPMB_REQ.WRITE_DATA, 0);
+    const p = planRpmbSequence(1, RpmbReq.DATA_WRITE, 0);
     expect(p.steps.map((s) => [s.cmd.opcode, s.cmd.blocks, s.cmd.writeFlag >>> 0, s.buffer])).toEqual([
       [MMC_OPCODE.WRITE_MULTIPLE_BLOCK, 1, (1 | MMC_CMD23_ARG_REL_WR) >>> 0, 'request'],
       [MMC_OPCODE.WRITE_MULTIPLE_BLOCK, 1, 1, 'result-read'],
@@ -206,23 +205,23 @@ describe('RPMB command sequences (tee-supplicant rpmb_data_req)', () => {
   });
 
   it('key programming is sent like a write; reads are CMD25 one frame then CMD18 N frames', () => {
-    expect(planRpmbSequence(1, RPMB_REQ.PROGRAM_KEY, 0).steps).toHaveLength(3);
-    const r = planRpmbSequence(1, RPMB_REQ.READ_DATA, 4);
+    expect(planRpmbSequence(1, RpmbReq.KEY_PROGRAM, 0).steps).toHaveLength(3);
+    const r = planRpmbSequence(1, RpmbReq.DATA_READ, 4);
     expect(r.steps.map((s) => [s.cmd.opcode, s.cmd.blocks, s.cmd.writeFlag])).toEqual([
       [25, 1, 1],
       [18, 4, 0],
     ]);
-    expect(planRpmbSequence(1, RPMB_REQ.READ_COUNTER, 0).responseFrames).toBe(1);
+    expect(planRpmbSequence(1, RpmbReq.COUNTER_READ, 0).responseFrames).toBe(1);
   });
 
   it('refuses what tee-supplicant refuses', () => {
-    expect(() => planRpmbSequence(2, RPMB_REQ.READ_DATA, 2)).toThrow(/exactly one request frame/);
-    expect(() => planRpmbSequence(1, RPMB_REQ.READ_DATA, 0)).toThrow(/number of frames to read/);
+    expect(() => planRpmbSequence(2, RpmbReq.DATA_READ, 2)).toThrow(/exactly one request frame/);
+    expect(() => planRpmbSequence(1, RpmbReq.DATA_READ, 0)).toThrow(/number of frames to read/);
     expect(() => planRpmbSequence(1, 0x0100, 1)).toThrow(/not an RPMB request type/);
   });
 
   it('rpmb_req header: u16 cmd, u16 dev_id, u16 block_count, little-endian, frames at byte 6', () => {
-    const b = encodeRpmbReq({ cmd: 0, devId: 1, blockCount: 2, frames: new Uint8Array(512) });
+    const b = encodeRpmbReq({ cmd: 0, devId: 1, blockCount: 2 }, [new Uint8Array(512)]);
     expect(hex(b.subarray(0, 6))).toBe('000001000200');
     expect(decodeRpmbReq(b).blockCount).toBe(2);
     expect(() => decodeRpmbReq(b.subarray(0, 100))).toThrow(/whole number of 512-byte frames/);
