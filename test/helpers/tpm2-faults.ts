@@ -132,3 +132,56 @@ export const PCR_EXTEND_FIRST_BANK_ONLY = submit(async (cmd, next) => {
   }
   return next(Tpm2Op.SUBMIT, cmd);
 })('tpm2-pcr-extend-first-bank-only');
+
+/** Rewrites the response code of every answer with `f` (undefined: unchanged), keeping the response otherwise. */
+function rewriteRc(name: string, f: (rc: number) => number | undefined): string {
+  return submit(async (cmd, next) => {
+    const r = await next(Tpm2Op.SUBMIT, cmd);
+    if (!r) return r;
+    const rc = rcOf(r.body);
+    const to = rc > 0 ? f(rc) : undefined;
+    return to === undefined ? r : answer(to);
+  })(name);
+}
+const FMT1 = 0x080;
+const P = 0x040;
+const S = 0x800;
+const N_SHIFT = 8;
+
+/**
+ * The parameter number of format-one codes counted from 0, or off by one
+ * (a marshalling table indexed from the wrong end): TPM_RC_VALUE + P1 (0x1c4)
+ * answered as + P2 (0x2c4).
+ */
+export const PARAM_NUMBER_OFF = rewriteRc('tpm2-param-number-off', (rc) => {
+  if (!(rc & FMT1) || !(rc & P)) return undefined;
+  const n = (rc >> N_SHIFT) & 0xf;
+  return (rc & ~(0xf << N_SHIFT)) | (((n % 15) + 1) << N_SHIFT);
+});
+
+/** Handle numbers of format-one codes swapped (1 <-> 2): the error blamed on the wrong handle. */
+export const HANDLE_NUMBER_SWAPPED = rewriteRc('tpm2-handle-number-swapped', (rc) => {
+  if (!(rc & FMT1) || rc & P || rc & S) return undefined;
+  const n = (rc >> N_SHIFT) & 0x7;
+  if (n !== 1 && n !== 2) return undefined;
+  return (rc & ~(0x7 << N_SHIFT)) | ((3 - n) << N_SHIFT);
+});
+
+/** Session errors without the session number (TPM_RC_BAD_AUTH + session 1, 0x9a2, answered as 0x0a2). */
+export const SESSION_NUMBER_DROPPED = rewriteRc('tpm2-session-number-dropped', (rc) => (rc & FMT1 && !(rc & P) && rc & S ? rc & ~(S | (0x7 << N_SHIFT)) : undefined));
+
+/** TPM2_GetRandom answering fewer bytes than asked although the request is within TPM_PT_MAX_DIGEST (a TRNG FIFO read once). */
+export const GETRANDOM_SHORT = submit(async (cmd, next) => {
+  const r = await next(Tpm2Op.SUBMIT, cmd);
+  if (!r || ccOf(cmd) !== CC.GetRandom || rcOf(r.body) !== 0 || r.body.length < 12) return r;
+  const n = dv(r.body).getUint16(10);
+  if (n < 2) return r;
+  const half = n >> 1;
+  const out = r.body.slice(0, 12 + half);
+  dv(out).setUint32(2, out.length);
+  dv(out).setUint16(10, half);
+  return { status: r.status, body: out };
+})('tpm2-getrandom-short');
+
+/** TPM2_FlushContext acknowledged but the object or session kept loaded (the resource leak the tpm2-tss tests look for). */
+export const FLUSH_IGNORED = submit(async (cmd, next) => (ccOf(cmd) === CC.FlushContext && cmd.length >= 14 ? answer(0) : next(Tpm2Op.SUBMIT, cmd)))('tpm2-flush-ignored');

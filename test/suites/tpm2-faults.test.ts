@@ -1,6 +1,7 @@
 // Fault-injected TPMs (test/helpers/tpm2-faults.ts), each modelled on a bug
 // seen in the field: the tpm2 checks for that requirement FAIL with exactly
 // these ids, and nothing else in the selection does.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as F from '../helpers/tpm2-faults.js';
 import { profileFor, run, verdicts } from '../helpers/run.js';
@@ -93,5 +94,33 @@ describe('tpm2 checks catch fault-injected TPMs', () => {
     const r = await failing(F.PCR_EXTEND_FIRST_BANK_ONLY, ['tpm2.pcr.*', 'tpm2.model.pcr-sequences']);
     expect(r.fail).toEqual(['tpm2.model.pcr-sequences', 'tpm2.pcr.extend-all-banks', 'tpm2.pcr.extend-too-many-digests']);
     expect(r.other).toEqual([]);
+  });
+
+  // Response-code and resource bugs that touch many commands: every check they break FAILs, and the
+  // exact sets are in tpm2-fault-sets.json (FWSEC_FAULT_PROBE=1 prints what a run found). Some of a
+  // fault's failures are consequences, not detections: a TPM that never flushes runs out of object and
+  // session slots, and later checks fail their preconditions (docs/fault-coverage.md).
+  const SETS = JSON.parse(readFileSync(new URL('./tpm2-fault-sets.json', import.meta.url), 'utf8')) as Record<string, string[]>;
+  const WIDE: [keyof typeof SETS, string, string][] = [
+    ['PARAM_NUMBER_OFF', F.PARAM_NUMBER_OFF, 'format-one parameter numbers off by one (TPM_RC_VALUE + P1 answered as + P2)'],
+    ['HANDLE_NUMBER_SWAPPED', F.HANDLE_NUMBER_SWAPPED, 'format-one handle numbers 1 and 2 swapped'],
+    ['SESSION_NUMBER_DROPPED', F.SESSION_NUMBER_DROPPED, 'session errors without the session number (0x9a2 answered as 0x0a2)'],
+    ['GETRANDOM_SHORT', F.GETRANDOM_SHORT, 'TPM2_GetRandom answering half the bytes asked'],
+    ['FLUSH_IGNORED', F.FLUSH_IGNORED, 'TPM2_FlushContext acknowledged, the object or session kept (the leak tpm2-tss looks for)'],
+  ];
+  for (const [key, uri, what] of WIDE) {
+    it(`${what}: exactly the recorded checks FAIL, nothing ERRORs`, async () => {
+      const o = await run({ profile: profileFor(uri, ['tpm2']), ids: ['tpm2.*'], allowDestructive: true });
+      const fail = o.results.filter((r) => r.verdict === 'FAIL').map((r) => r.id).sort();
+      if (process.env.FWSEC_FAULT_PROBE) console.log(`PROBE ${key} ${JSON.stringify(fail)}`);
+      expect(fail).toEqual(SETS[key]);
+      expect(o.results.filter((r) => r.verdict === 'ERROR').map((r) => `${r.id}: ${r.message}`)).toEqual([]);
+    });
+  }
+
+  it('a TPM that never flushes is reported by the leak check itself, naming what was left', async () => {
+    const o = await run({ profile: profileFor(F.FLUSH_IGNORED, ['tpm2']), ids: ['tpm2.command.transient-not-loaded', 'tpm2.capability.handles-moredata'], allowDestructive: true });
+    expect(o.results.map((r) => r.verdict)).toEqual(['FAIL', 'FAIL']);
+    expect(o.results[1]!.message).toMatch(/transient objects left over after the check: transient 0x80/);
   });
 });
