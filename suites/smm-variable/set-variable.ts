@@ -324,6 +324,42 @@ export default [
   }),
   check({
     ...base,
+    id: 'smm-variable.set.store-full',
+    title: 'a variable that does not fit the remaining storage is refused with EFI_OUT_OF_RESOURCES',
+    requirement:
+      'When the non-volatile store has no room left for a variable, SetVariable returns EFI_OUT_OF_RESOURCES ("not enough storage is available to hold the variable and its data") and stores nothing; the variables written before it keep their values. Filling the store is destructive on a board: firmware that finds its store full may fail to boot.',
+    destructive: true,
+    run: async (t) => {
+      const c = client(t);
+      const q = await c.queryVariableInfo(NV_BS_RT);
+      expectEfi(t, q, EFI.SUCCESS, 'QueryVariableInfo(NV|BS|RT)');
+      const guid = newGuid(t);
+      const chunk = Math.max(64, Math.min(4096, Number(q.info!.maximumVariableSize) - 256));
+      // every write takes at least `chunk` bytes: the store is full within remaining/chunk writes, plus slack
+      const bound = Math.ceil(Number(q.info!.remainingVariableStorageSize) / chunk) + 16;
+      const written: string[] = [];
+      for (let i = 0; i <= bound; i++) {
+        const name = `${newName(t, guid)}F${i}`;
+        const r = await c.setVariable(name, guid, NV_BS_RT, pattern(chunk, i));
+        if (r.spm === 0 && r.status === EFI.SUCCESS) {
+          written.push(name);
+          t.defer(() => c.deleteVariable(name, guid));
+          continue;
+        }
+        t.note(`${written.length} variables of ${chunk} bytes fitted; RemainingVariableStorageSize was ${q.info!.remainingVariableStorageSize}`);
+        expectEfi(t, r, EFI.OUT_OF_RESOURCES, `SetVariable of ${chunk} bytes into a full store`);
+        await expectAbsent(t, name, guid, 'after the refused write');
+        if (written.length) await expectValue(t, written[0]!, guid, pattern(chunk, 0), 'the first variable written before the store filled up');
+        return;
+      }
+      t.fail(`${bound + 1} SetVariable calls of ${chunk} bytes all succeeded although RemainingVariableStorageSize was ${q.info!.remainingVariableStorageSize}`, {
+        expected: 'EFI_OUT_OF_RESOURCES once the store is full',
+        actual: `${written.length} variables stored`,
+      });
+    },
+  }),
+  check({
+    ...base,
     id: 'smm-variable.set.distinct-guids',
     title: 'the same name under two GUIDs holds two values',
     requirement: 'Each vendor creates and manages its own variables by VendorGuid: SetVariable of one name under two GUIDs creates two independent variables; deleting one leaves the other (FWTS "two GUIDs").',
