@@ -20,6 +20,7 @@
 //                             first device whose implementation id fits
 //   ?shm=65536                shared memory size for TS requests/responses
 //   ?uuid.its=UUID ...        another service UUID (e.g. a vendor's TA)
+import { Tpm2Op } from '../protocol/tpm2/platform.js';
 import { hex } from '../protocol/bytes.js';
 import type { ServiceName, ServiceResponse } from '../protocol/services.js';
 import {
@@ -67,9 +68,6 @@ const BINDING: Partial<Record<ServiceName, { binding: Binding; impl: number; uui
 };
 
 /** Errors after which the session cannot be trusted any more (the ioctl failed, the TA died). */
-/** tpm2 envelope opcode SUBMIT (protocol/tpm2/platform.ts): the only one the fTPM TA can take. */
-const FTPM_SUBMIT_OPCODE = 0;
-
 const SESSION_LOST = new WeakSet<Error>();
 function lost(e: TransportError): TransportError {
   SESSION_LOST.add(e);
@@ -225,7 +223,7 @@ class TeeDevice {
         case 'stmm':
           return await this.callStmm(session, opcode, body, left());
         case 'ftpm':
-          if (opcode !== FTPM_SUBMIT_OPCODE) throw new TransportError('unsupported', `tee: the fTPM TA takes TPM commands (tpm2 opcode 0) only, not opcode 0x${opcode.toString(16)} (no platform signals through the TEE)`);
+          if (opcode !== Tpm2Op.SUBMIT) throw new TransportError('unsupported', `tee: the fTPM TA takes TPM commands (tpm2 opcode 0) only, not opcode 0x${opcode.toString(16)} (no platform signals through the TEE)`);
           return await this.callFtpm(session, body, left());
       }
     } catch (e) {
@@ -380,7 +378,7 @@ export async function openTee(uri: URL, env: TransportEnv): Promise<Transport> {
   const channel = (service: ServiceName): Channel => ({
     uri: uri.href,
     service,
-    carries: service === 'tpm2' ? (op: number) => op === FTPM_SUBMIT_OPCODE : undefined,
+    carries: service === 'tpm2' ? (op: number) => op === Tpm2Op.SUBMIT : undefined,
     call: async (opcode: number, body: Uint8Array, callOpts: CallOptions = {}) => {
       const timeoutMs = callOpts.timeoutMs ?? env.callTimeoutMs;
       if (service === 'control') {
