@@ -1,7 +1,13 @@
 // Fault-injected RPMB devices, each modelled on a real bug, must be caught by
 // exactly the rpmb checks that state the requirement they break; the
 // neighbouring checks in each selection keep passing (the fault is specific).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { bytesEqual } from '../../protocol/bytes.js';
+import { FRAME_SIZE, OFF, RESULT_COUNTER_EXPIRED, RESULT_MASK, RpmbResult, computeMac, joinFrames, splitFrames } from '../../protocol/rpmb/frame.js';
+import { OPTEE_TEST_KEY } from '../../protocol/rpmb/optee.js';
+import { SERVICES } from '../../protocol/services.js';
+import { registerFault } from '../helpers/faults.js';
 import { loadProfile } from '../../suites/harness/profile.js';
 import { RPMB_FAULTS, registerRpmbFaults } from '../helpers/rpmb-faults.js';
 import { run, verdicts } from '../helpers/run.js';
@@ -74,6 +80,59 @@ describe('fault-injected RPMB devices', () => {
       const nonStrict = [...v].filter(([, x]) => x === 'NON-STRICT').map(([id]) => id).sort();
       expect(nonStrict).toEqual([...(c.nonStrict ?? [])].sort());
       for (const [id, x] of v) if (!c.fail.includes(id) && !c.nonStrict?.includes(id)) expect(x, id).toBe('PASS');
+    });
+  }
+});
+
+// Result codes confused by the device, each signed with the key as a device that computes the wrong result
+// would sign it, over the whole rpmb suite: exactly the recorded checks FAIL (rpmb-fault-sets.json;
+// FWSEC_FAULT_PROBE=1 prints what a run found). Frames whose MAC does not verify with the profile's key
+// (other devices, key programming) are left alone.
+const SETS = JSON.parse(readFileSync(new URL('./rpmb-fault-sets.json', import.meta.url), 'utf8')) as Record<string, { fail: string[]; nonStrict: string[] }>;
+const RESULT_CONFUSIONS: [string, number, number, string][] = [
+  ['AUTH_FAILURE_AS_GENERAL_FAILURE', RpmbResult.AUTH_FAILURE, RpmbResult.GENERAL_FAILURE, 'a MAC mismatch reported as General Failure'],
+  ['COUNTER_FAILURE_AS_AUTH_FAILURE', RpmbResult.COUNTER_FAILURE, RpmbResult.AUTH_FAILURE, 'a stale write counter reported as Authentication Failure'],
+  ['ADDRESS_FAILURE_AS_GENERAL_FAILURE', RpmbResult.ADDRESS_FAILURE, RpmbResult.GENERAL_FAILURE, 'an address past the end reported as General Failure'],
+  ['EXPIRED_BIT_NEVER_SET', RESULT_COUNTER_EXPIRED, 0, 'the counter-expired bit (0x80) never set'],
+];
+
+function confuse(body: Uint8Array, from: number, to: number): Uint8Array {
+  if (body.length === 0 || body.length % FRAME_SIZE) return body;
+  const frames = splitFrames(body.slice());
+  const last = frames.at(-1)!;
+  if (!bytesEqual(computeMac(OPTEE_TEST_KEY, frames), last.subarray(OFF.keyMac, OFF.keyMac + 32))) return body;
+  let changed = false;
+  for (const f of frames) {
+    const r = (f[OFF.result]! << 8) | f[OFF.result + 1]!;
+    const next = from === RESULT_COUNTER_EXPIRED ? r & ~RESULT_COUNTER_EXPIRED : (r & RESULT_MASK) === from ? (r & RESULT_COUNTER_EXPIRED) | to : r;
+    if (next !== r) {
+      f[OFF.result] = next >> 8;
+      f[OFF.result + 1] = next & 0xff;
+      changed = true;
+    }
+  }
+  if (!changed) return body;
+  last.set(computeMac(OPTEE_TEST_KEY, frames), OFF.keyMac);
+  return joinFrames(frames);
+}
+
+describe('RPMB result codes confused by the device, over the whole suite', () => {
+  for (const [key, from, to, what] of RESULT_CONFUSIONS) {
+    const uri = registerFault(`rpmb-${key.toLowerCase().replace(/_/g, '-')}`, {
+      service: SERVICES.rpmb,
+      handle: async (op, body, next) => {
+        const r = await next(op, body);
+        return r && r.status === 0 ? { ...r, body: confuse(r.body, from, to) } : r;
+      },
+    });
+    it(`${what}: exactly the recorded checks FAIL, nothing ERRORs`, async () => {
+      const base = loadProfile('reference');
+      const o = await run({ profile: { ...base, services: { its: uri, ps: uri, rpmb: uri } }, suites: ['rpmb'] });
+      const by = (v: string) => o.results.filter((r) => r.verdict === v).map((r) => r.id).sort();
+      if (process.env.FWSEC_FAULT_PROBE) console.log(`PROBE ${key} ${JSON.stringify(by('FAIL'))} ${JSON.stringify(by('NON-STRICT'))}`);
+      expect(by('FAIL')).toEqual(SETS[key]!.fail);
+      expect(by('NON-STRICT')).toEqual(SETS[key]!.nonStrict);
+      expect(by('ERROR')).toEqual([]);
     });
   }
 });
